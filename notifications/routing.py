@@ -1,0 +1,3 @@
+"""WebSocket routes. The notification consumer arrives with the notifications issue."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,97 @@
+"""Enumerations of the domain. Values are stable codes stored in the database; labels are shown.
+
+The wording follows the Shanxi plan (seed 004): applicant types in 二(二), functions in 三,
+construction modes in 四(三), funding sources in 四(二).
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    PROVINCE = "province", _("Provincial")
+    CITY = "city", _("City")
+    COUNTY = "county", _("County")
+
+
+class ApplicantType(models.TextChoices):
+    CITY_GOVERNMENT = "city_government", _("City government")
+    UNIVERSITY = "university", _("Higher-education institution")
+    VOCATIONAL_SCHOOL = "vocational_school", _("Vocational school")
+    PARK = "park", _("Development zone / industrial park")
+    KEY_ENTERPRISE = "key_enterprise", _("Key industry enterprise")
+
+
+class Function(models.TextChoices):
+    TRAINING = "training", _("Practical training")
+    INNOVATION = "innovation", _("Innovation")
+    PRODUCTION = "production", _("Production")
+    COMPETITION = "competition", _("Skills competitions")
+    EVALUATION = "evaluation", _("Skills evaluation")
+
+
+class ConstructionMode(models.TextChoices):
+    SCHOOL_LED = "school_led", _("School-led")
+    ENTERPRISE_LED = "enterprise_led", _("Enterprise-led")
+    PARK_LED = "park_led", _("Park-led")
+
+
+class FundingSource(models.TextChoices):
+    GOVERNMENT_INVESTMENT = "government_investment", _("Government investment")
+    SPECIAL_BONDS = "special_bonds", _("Local government special bonds")
+    SELF_RAISED = "self_raised", _("Self-raised funds")
+    SOCIAL_CAPITAL = "social_capital", _("Social capital")
+
+
+class AttachmentKind(models.TextChoices):
+    APPLICATION_FORM = "application_form", _("Application form (signed and sealed)")
+    LEGAL_ENTITY_CERTIFICATE = "legal_entity_certificate", _("Legal entity certificate")
+    PARTNER_AGREEMENT = "partner_agreement", _("Partner cooperation agreement")
+    FUNDING_PROOF = "funding_proof", _("Proof of funding sources")
+    OTHER = "other", _("Other supporting material")
+
+
+class Role(models.TextChoices):
+    APPLICANT = "applicant", _("Applicant")
+    EXPERT = "expert", _("Expert")
+    OFFICE_STAFF = "office_staff", _("Office staff")
+    OFFICE_DIRECTOR = "office_director", _("Office director")
+    DEPARTMENT_APPROVER = "department_approver", _("Department approver")
+    SUPERVISOR = "supervisor", _("Supervisor / auditor")
+
+
+class CallState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Open for applications")
+    CLOSED = "closed", _("Closed")
+    UNDER_REVIEW = "under_review", _("Under expert review")
+    PUBLICITY = "publicity", _("In public notice")
+    DECIDED = "decided", _("Decided")
+    ARCHIVED = "archived", _("Archived")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ApplicationState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for correction")
+    ACCEPTED = "accepted", _("Passed formal check")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    UNDER_REVIEW = "under_review", _("Under expert review")
+    REVIEWED = "reviewed", _("Reviewed")
+    SHORTLISTED = "shortlisted", _("Shortlisted")
+    NOT_SELECTED = "not_selected", _("Not selected")
+    APPROVED = "approved", _("Approved")
+    NOT_APPROVED = "not_approved", _("Not approved")
+
+
+class FormalCheckOutcome(models.TextChoices):
+    PASSED = "passed", _("Passed")
+    RETURNED = "returned", _("Returned for correction")
+    REJECTED = "rejected", _("Rejected")
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Public holiday (no work)")
+    WORKDAY = "workday", _("Adjusted working day")

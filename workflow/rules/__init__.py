@@ -1,0 +1,1 @@
+"""Business rules as plain functions of plain values: no database, no request."""

@@ -1,0 +1,130 @@
+"""Decisions on calls (榜单): publication, closing, and the stages after it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workflow import access
+from workflow.choices import (
+    ApplicantType,
+    ApplicationState,
+    ConstructionMode,
+    Function,
+    Role,
+)
+from workflow.errors import Invalid
+from workflow.models import Call
+from workflow.services.applications import application_start_review
+from workflow.services.base import apply_transition, clean_reason, lock
+
+
+def publication_problems(call: Call, now: Any) -> list[str]:
+    problems = []
+    if call.closes_at <= now:
+        problems.append(_("The closing time must be in the future."))
+    if call.quota < 1:
+        problems.append(_("The quota must be at least 1."))
+    checks = [
+        (call.functions, Function, _("required functions")),
+        (call.eligible_applicant_types, ApplicantType, _("eligible applicant types")),
+        (call.allowed_modes, ConstructionMode, _("allowed construction modes")),
+    ]
+    for values, choices, name in checks:
+        if not values or not set(values) <= set(choices.values):
+            problems.append(_("Choose valid %(field)s.") % {"field": name})
+    return problems
+
+
+def call_publish(*, call: Call, by: Any) -> Call:
+    """公开发榜."""
+    with transaction.atomic():
+        call = lock(call)
+        role = access.require_office(by, call)
+        problems = publication_problems(call, timezone.now())
+        if problems:
+            raise Invalid(_("The call cannot be published yet."), problems)
+        call.published_at = timezone.now()
+        apply_transition(call, "publish", by=by, role=role, update_fields=("published_at",))
+    return call
+
+
+def call_close(*, call: Call, by: Any) -> Call:
+    with transaction.atomic():
+        call = lock(call)
+        role = access.require_office(by, call)
+        if timezone.now() < call.closes_at:
+            raise Invalid(_("The application window has not ended yet."))
+        apply_transition(call, "close", by=by, role=role)
+    return call
+
+
+def call_start_review(*, call: Call, by: Any) -> Call:
+    """Move to expert review once every formal check is done; accepted applications follow."""
+    with transaction.atomic():
+        call = lock(call)
+        role = access.require_office(by, call)
+        now = timezone.now()
+        pending = call.applications.filter(state=ApplicationState.SUBMITTED).count()
+        correcting = call.applications.filter(
+            state=ApplicationState.RETURNED, correction_due__gte=now
+        ).count()
+        if pending or correcting:
+            raise Invalid(
+                _("Formal checks are not finished: %(pending)d waiting for a check, "
+                  "%(correcting)d still within their correction period.")
+                % {"pending": pending, "correcting": correcting}
+            )
+        apply_transition(call, "start_review", by=by, role=role)
+        for application in call.applications.filter(state=ApplicationState.ACCEPTED):
+            application_start_review(application=application, by=by)
+    return call
+
+
+def call_start_publicity(*, call: Call, by: Any) -> Call:
+    with transaction.atomic():
+        call = lock(call)
+        role = access.require_office(by, call)
+        undecided = call.applications.filter(
+            state__in=[ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED]
+        ).count()
+        if undecided:
+            raise Invalid(
+                _("%(n)d applications have no review outcome yet.") % {"n": undecided}
+            )
+        apply_transition(call, "start_publicity", by=by, role=role)
+    return call
+
+
+def call_decide(*, call: Call, by: Any) -> Call:
+    """The director's final decision, once every shortlisted application is decided."""
+    with transaction.atomic():
+        call = lock(call)
+        role = access.require_office(by, call, Role.OFFICE_DIRECTOR)
+        open_items = call.applications.filter(state=ApplicationState.SHORTLISTED).count()
+        if open_items:
+            raise Invalid(
+                _("%(n)d shortlisted applications still await approval.") % {"n": open_items}
+            )
+        apply_transition(call, "decide", by=by, role=role)
+    return call
+
+
+def call_archive(*, call: Call, by: Any) -> Call:
+    with transaction.atomic():
+        call = lock(call)
+        role = access.require_office(by, call)
+        apply_transition(call, "archive", by=by, role=role)
+    return call
+
+
+def call_cancel(*, call: Call, by: Any, reason: str) -> Call:
+    reason = clean_reason(reason, required=True)
+    with transaction.atomic():
+        call = lock(call)
+        role = access.require_office(by, call)
+        apply_transition(call, "cancel", by=by, role=role, reason=reason)
+    return call
