@@ -26,17 +26,17 @@ def _memberships(user: User) -> QuerySet[Membership]:
 
 def organisation_ids(user: User, role: Role = Role.APPLICANT) -> set[int]:
     return set(
-        _memberships(user).filter(role=role, organisation__isnull=False).values_list(
-            "organisation_id", flat=True
-        )
+        _memberships(user)
+        .filter(role=role, organisation__isnull=False)
+        .values_list("organisation_id", flat=True)
     )
 
 
 def office_ids(user: User, roles: tuple[Role, ...]) -> set[int]:
     return set(
-        _memberships(user).filter(role__in=roles, office__isnull=False).values_list(
-            "office_id", flat=True
-        )
+        _memberships(user)
+        .filter(role__in=roles, office__isnull=False)
+        .values_list("office_id", flat=True)
     )
 
 

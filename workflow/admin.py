@@ -63,8 +63,17 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["sequence", "created_at", "actor_name", "role", "action", "object_type",
-                    "object_id", "from_state", "to_state"]
+    list_display = [
+        "sequence",
+        "created_at",
+        "actor_name",
+        "role",
+        "action",
+        "object_type",
+        "object_id",
+        "from_state",
+        "to_state",
+    ]
     list_filter = ["action", "object_type"]
     search_fields = ["object_id", "actor_name"]
 

@@ -109,7 +109,7 @@ SQLITE_TRIGGERS = [
 def add_guards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_FUNCTION)
+        schema_editor.execute(PG_FUNCTION, params=None)
         schema_editor.execute(PG_TRIGGER)
     elif vendor == "sqlite":
         for statement in SQLITE_TRIGGERS:

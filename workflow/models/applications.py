@@ -141,9 +141,14 @@ class ApplicationFunding(models.Model):
         verbose_name = _("funding line")
         verbose_name_plural = _("funding lines")
         constraints = [
-            models.UniqueConstraint(fields=["application", "source"], name="funding_one_per_source"),
+            models.UniqueConstraint(
+                fields=["application", "source"], name="funding_one_per_source"
+            ),
             models.CheckConstraint(name="funding_amount_positive", condition=Q(amount__gt=0)),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.amount}"
 
 
 def _attachment_path(instance: "Attachment", filename: str) -> str:
@@ -191,3 +196,6 @@ class FormalCheck(models.Model):
         verbose_name = _("formal check")
         verbose_name_plural = _("formal checks")
         ordering = ["-checked_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} {self.checked_at:%Y-%m-%d}"

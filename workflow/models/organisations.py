@@ -26,7 +26,7 @@ class Office(models.Model):
 
 
 class Department(models.Model):
-    """成员单位: a member department of the joint meeting that countersigns an office's decisions."""
+    """成员单位: a member department of the joint meeting; countersigns its office's decisions."""
 
     office = models.ForeignKey(
         Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="departments"
@@ -83,7 +83,11 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.CASCADE
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
     )
     office = models.ForeignKey(
         Office, verbose_name=_("office"), null=True, blank=True, on_delete=models.CASCADE

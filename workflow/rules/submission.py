@@ -121,6 +121,8 @@ def submission_problems(
 ) -> list[str]:
     """Every reason the application cannot be submitted now; empty when it can."""
     window = window_problem(terms, now, correction_due)
-    return ([window] if window else []) + eligibility_problems(terms, content) + (
-        completeness_problems(terms, content)
+    return (
+        ([window] if window else [])
+        + eligibility_problems(terms, content)
+        + (completeness_problems(terms, content))
     )

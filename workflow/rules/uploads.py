@@ -42,7 +42,9 @@ def check_pdf(stream: BinaryIO, *, max_bytes: int) -> CheckedPdf:
 
         reader = PdfReader(io.BytesIO(data), strict=True)
         if reader.is_encrypted:
-            raise BadUpload(_("Encrypted PDF files cannot be reviewed; upload it without a password."))
+            raise BadUpload(
+                _("Encrypted PDF files cannot be reviewed; upload it without a password.")
+            )
         pages = len(reader.pages)
     except BadUpload:
         raise

@@ -128,9 +128,7 @@ def application_create(
             with transaction.atomic():
                 application.save()
         except IntegrityError as exc:
-            raise Conflict(
-                _("Your organisation already has an application to this call.")
-            ) from exc
+            raise Conflict(_("Your organisation already has an application to this call.")) from exc
         diff = {k: fields[k] for k in fields}
         diff["partners"] = _set_partners(application, partner_ids)
         diff["funding"] = _set_funding(application, funding or {})
@@ -170,9 +168,7 @@ def application_update(
             if old != new:
                 diff["partners"] = {"old": old, "new": new}
         if funding is not None:
-            old_funding = {
-                f.source: str(f.amount) for f in application.funding.order_by("source")
-            }
+            old_funding = {f.source: str(f.amount) for f in application.funding.order_by("source")}
             new_funding = _set_funding(application, funding)
             if old_funding != new_funding:
                 diff["funding"] = {"old": old_funding, "new": new_funding}
@@ -251,8 +247,12 @@ def attachment_remove(*, attachment: Attachment, by: Any) -> None:
             role=role,
             from_state=application.state,
             to_state=application.state,
-            diff={"attachment": attachment.pk, "kind": attachment.kind,
-                  "name": attachment.original_name, "sha256": attachment.sha256},
+            diff={
+                "attachment": attachment.pk,
+                "kind": attachment.kind,
+                "name": attachment.original_name,
+                "sha256": attachment.sha256,
+            },
         )
         stored = attachment.file.name
         attachment.delete()
@@ -277,9 +277,7 @@ def application_submit(*, application: Application, by: Any) -> Application:
         if problems:
             raise Invalid(_("The application cannot be submitted yet."), problems)
         application.submitted_at = now
-        apply_transition(
-            application, "submit", by=by, role=role, update_fields=("submitted_at",)
-        )
+        apply_transition(application, "submit", by=by, role=role, update_fields=("submitted_at",))
     return application
 
 

@@ -47,8 +47,10 @@ def apply_transition(
         getattr(obj, name)()
     except TransitionNotAllowed as exc:
         raise Conflict(
-            _("“%(object)s” is now “%(state)s”, so this cannot be done. Someone may have acted "
-              "on it first; reload the page to see its current state.")
+            _(
+                "“%(object)s” is now “%(state)s”, so this cannot be done. Someone may have acted "
+                "on it first; reload the page to see its current state."
+            )
             % {"object": obj, "state": obj.get_state_display()}
         ) from exc
     try:

@@ -74,8 +74,10 @@ def call_start_review(*, call: Call, by: Any) -> Call:
         ).count()
         if pending or correcting:
             raise Invalid(
-                _("Formal checks are not finished: %(pending)d waiting for a check, "
-                  "%(correcting)d still within their correction period.")
+                _(
+                    "Formal checks are not finished: %(pending)d waiting for a check, "
+                    "%(correcting)d still within their correction period."
+                )
                 % {"pending": pending, "correcting": correcting}
             )
         apply_transition(call, "start_review", by=by, role=role)
@@ -92,9 +94,7 @@ def call_start_publicity(*, call: Call, by: Any) -> Call:
             state__in=[ApplicationState.UNDER_REVIEW, ApplicationState.REVIEWED]
         ).count()
         if undecided:
-            raise Invalid(
-                _("%(n)d applications have no review outcome yet.") % {"n": undecided}
-            )
+            raise Invalid(_("%(n)d applications have no review outcome yet.") % {"n": undecided})
         apply_transition(call, "start_publicity", by=by, role=role)
     return call
 

@@ -1,0 +1,48 @@
+# make help lists the targets. Every target creates .venv first if it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run test test-postgres lint format messages clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the project with its dev tools
+
+run: $(STAMP) ## migrate the SQLite database, load demo data, serve the portal on http://127.0.0.1:8000
+	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(BIN)/python manage.py load_demo
+	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+test: $(STAMP) ## run the whole suite on the embedded defaults (SQLite, in-memory channel layer)
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -m "not postgres and not redis"
+
+test-postgres: $(STAMP) ## run the whole suite against DATABASE_URL and REDIS_URL (see .ci/run)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff check and format check, manage.py check, makemigrations --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	SECRET_KEY=lint $(BIN)/python manage.py check
+	SECRET_KEY=lint $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: $(STAMP) ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: $(STAMP) ## extract and compile the translation catalogues
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean: ## remove the virtualenv and the local database
+	rm -rf $(VENV) var
