@@ -5,6 +5,7 @@ State fields are read-only here: states change only through the services.
 
 from django.contrib import admin
 
+from workflow.choices import CallState
 from workflow.models import (
     AuditEvent,
     CalendarDay,
@@ -47,6 +48,12 @@ class CallAdmin(admin.ModelAdmin):
     list_display = ["title", "office", "level", "state", "opens_at", "closes_at", "quota"]
     list_filter = ["state", "level", "office"]
     readonly_fields = ["state", "published_at", "created_by", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once published, a call's terms are what applicants relied on: no silent edits.
+        if obj is not None and obj.state != CallState.DRAFT:
+            return [f.name for f in obj._meta.concrete_fields]
+        return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         if not change:
