@@ -3,9 +3,12 @@
 State fields are read-only here: states change only through the services.
 """
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from workflow.choices import CallState
+from workflow import access
+from workflow.choices import CallState, Role
 from workflow.models import (
     AuditEvent,
     CalendarDay,
@@ -15,6 +18,7 @@ from workflow.models import (
     Office,
     Organisation,
 )
+from workflow.services.calls import CALL_TERMS, call_create, call_update
 
 
 @admin.register(Office)
@@ -43,22 +47,55 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["organisation"]
 
 
+class CallAdminForm(forms.ModelForm):
+    class Meta:
+        model = Call
+        fields = [*CALL_TERMS, "office"]
+
+    def clean(self):
+        cleaned = super().clean()
+        office = cleaned.get("office") or getattr(self.instance, "office", None)
+        if office is not None and office.pk not in access.office_ids(
+            self.request.user, (Role.OFFICE_STAFF,)
+        ):
+            raise forms.ValidationError(
+                _("Only staff of the office that publishes this call may write it.")
+            )
+        return cleaned
+
+
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
+    """Calls are written through the services, so the admin is audited like the portal."""
+
+    form = CallAdminForm
     list_display = ["title", "office", "level", "state", "opens_at", "closes_at", "quota"]
     list_filter = ["state", "level", "office"]
     readonly_fields = ["state", "published_at", "created_by", "created_at"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.request = request
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         # Once published, a call's terms are what applicants relied on: no silent edits.
         if obj is not None and obj.state != CallState.DRAFT:
             return [f.name for f in obj._meta.concrete_fields]
+        if obj is not None:
+            return [*self.readonly_fields, "office"]
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        terms = {k: form.cleaned_data[k] for k in CALL_TERMS if k in form.cleaned_data}
+        if change:
+            saved = call_update(call=obj, by=request.user, terms=terms)
+        else:
+            saved = call_create(office=form.cleaned_data["office"], by=request.user, terms=terms)
+        obj.pk = saved.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CalendarDay)

@@ -50,3 +50,65 @@ def test_non_staff_user_is_kept_out_of_admin(client, db):
     client.force_login(UserFactory())
     response = client.get(reverse("admin:workflow_call_changelist"))
     assert response.status_code == 302
+
+
+def _call_form(office, **extra):
+    data = {
+        "office": office.pk,
+        "title": "新材料产教融合实训基地",
+        "sector": "新材料",
+        "level": "province",
+        "description": "说明",
+        "functions": '["training"]',
+        "eligible_applicant_types": '["university"]',
+        "allowed_modes": '["school_led"]',
+        "required_attachments": '["application_form"]',
+        "quota": 1,
+        "opens_at_0": "2030-01-01",
+        "opens_at_1": "09:00:00",
+        "closes_at_0": "2030-02-01",
+        "closes_at_1": "17:00:00",
+        "correction_working_days": 5,
+    }
+    return data | extra
+
+
+def test_office_staff_creates_a_call_in_admin_with_an_audit_event(client, db):
+    from tests.factories import OfficeFactory, member
+    from workflow.choices import Role
+
+    office = OfficeFactory()
+    user = member(Role.OFFICE_STAFF, office, is_staff=True, is_superuser=True)
+    client.force_login(user)
+    response = client.post(reverse("admin:workflow_call_add"), _call_form(office))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    call = Call.objects.get(title="新材料产教融合实训基地")
+    event = AuditEvent.objects.get(action="call.create")
+    assert (event.actor, event.object_id, event.diff["quota"]) == (user, str(call.pk), 1)
+
+
+def test_admin_refuses_a_call_for_another_office(client, db):
+    from tests.factories import OfficeFactory, member
+    from workflow.choices import Role
+
+    user = member(Role.OFFICE_STAFF, OfficeFactory(), is_staff=True, is_superuser=True)
+    client.force_login(user)
+    response = client.post(reverse("admin:workflow_call_add"), _call_form(OfficeFactory()))
+    assert response.status_code == 200
+    assert not Call.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_draft_call_update_in_admin_is_audited_with_old_and_new(client, db):
+    from tests.factories import member
+    from workflow.choices import Role
+
+    call = CallFactory()
+    user = member(Role.OFFICE_STAFF, call.office, is_staff=True, is_superuser=True)
+    client.force_login(user)
+    data = _call_form(call.office, quota=5)
+    data.pop("office")
+    response = client.post(reverse("admin:workflow_call_change", args=[call.pk]), data)
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="call.update")
+    assert event.diff["quota"] == {"old": 2, "new": 5}

@@ -235,3 +235,19 @@ def test_withdrawn_application_may_be_followed_by_a_new_one(db):
         call=application.call, organisation=application.organisation, by=user, content=CONTENT
     )
     assert again.pk != application.pk
+
+
+def test_returned_application_may_be_withdrawn_within_its_correction_period(db):
+    from django.utils import timezone
+
+    call = published_call(closes_at=timezone.now() + dt.timedelta(hours=1))
+    application = complete_application(call=call)
+    user = member(Role.APPLICANT, application.organisation)
+    staff = member(Role.OFFICE_STAFF, call.office)
+    svc.application_submit(application=application, by=user)
+    application = svc.application_return(application=application, by=staff, reason="缺页")
+    # five working days of correction outlast a window that closes within the hour
+    assert application.correction_due > call.closes_at + dt.timedelta(days=1)
+    with time_machine.travel(call.closes_at + dt.timedelta(minutes=1)):
+        svc.application_withdraw(application=application, by=user, reason="放弃申报")
+    assert Application.objects.get(pk=application.pk).state == ApplicationState.WITHDRAWN

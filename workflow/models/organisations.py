@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from workflow.choices import ApplicantType, Level, Role
+from workflow.rules.credit_code import validate_credit_code
 
 
 class Office(models.Model):
@@ -54,7 +55,12 @@ class Organisation(models.Model):
         _("applicant type"), max_length=32, choices=ApplicantType.choices
     )
     credit_code = models.CharField(
-        _("unified social credit code"), max_length=18, unique=True, null=True, blank=True
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_credit_code],
     )
     region = models.CharField(_("region"), max_length=100)
     legal_representative = models.CharField(_("legal representative"), max_length=100)
@@ -66,6 +72,11 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean_fields(self, exclude=None) -> None:
+        # Blank means "none": stored as NULL so that many organisations may lack a code.
+        self.credit_code = (self.credit_code or "").strip().upper() or None
+        super().clean_fields(exclude)
 
 
 class Membership(models.Model):
@@ -108,9 +119,15 @@ class Membership(models.Model):
                     | Q(organisation__isnull=True, office__isnull=True, department__isnull=False)
                 ),
             ),
-            models.UniqueConstraint(
-                fields=["user", "role", "organisation", "office", "department"],
-                name="membership_unique",
+            # One constraint per unit: NULLs never compare equal, so a single constraint over
+            # all three unit columns would never fire.
+            *(
+                models.UniqueConstraint(
+                    fields=["user", "role", unit],
+                    condition=Q(**{f"{unit}__isnull": False}),
+                    name=f"membership_unique_{unit}",
+                )
+                for unit in ("organisation", "office", "department")
             ),
         ]
 

@@ -286,7 +286,13 @@ def application_withdraw(*, application: Application, by: Any, reason: str = "")
     reason = clean_reason(reason, required=False)
     with transaction.atomic():
         application = lock(application)
-        if timezone.now() >= application.call.closes_at:
+        now = timezone.now()
+        correcting = (
+            application.state == ApplicationState.RETURNED
+            and application.correction_due is not None
+            and now <= application.correction_due
+        )
+        if now >= application.call.closes_at and not correcting:
             raise Invalid(_("Applications can be withdrawn only before the call closes."))
         apply_transition(application, "withdraw", by=by, role=role, reason=reason)
     return application

@@ -8,16 +8,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workflow import access
+from workflow import access, audit
 from workflow.choices import (
     ApplicantType,
     ApplicationState,
+    CallState,
     ConstructionMode,
     Function,
     Role,
 )
-from workflow.errors import Invalid
-from workflow.models import Call
+from workflow.errors import Conflict, Invalid
+from workflow.models import Call, Office
 from workflow.services.applications import application_start_review
 from workflow.services.base import apply_transition, clean_reason, lock
 
@@ -37,6 +38,70 @@ def publication_problems(call: Call, now: Any) -> list[str]:
         if not values or not set(values) <= set(choices.values):
             problems.append(_("Choose valid %(field)s.") % {"field": name})
     return problems
+
+
+# The terms of a call that the office sets; fixed once it is published.
+CALL_TERMS = (
+    "title",
+    "sector",
+    "level",
+    "description",
+    "functions",
+    "eligible_applicant_types",
+    "allowed_modes",
+    "required_attachments",
+    "quota",
+    "opens_at",
+    "closes_at",
+    "correction_working_days",
+)
+
+
+def call_create(*, office: Office, by: Any, terms: dict[str, Any]) -> Call:
+    """发榜 (draft): office staff write a call for their own office."""
+    with transaction.atomic():
+        call = Call(office=office, created_by=by, **{k: terms[k] for k in CALL_TERMS if k in terms})
+        role = access.require_office(by, call)
+        if call.closes_at <= call.opens_at:
+            raise Invalid(_("The closing time must be after the opening time."))
+        call.save()
+        audit.record(
+            action="call.create",
+            obj=call,
+            by=by,
+            role=role,
+            to_state=call.state,
+            diff={k: getattr(call, k) for k in CALL_TERMS},
+        )
+    return call
+
+
+def call_update(*, call: Call, by: Any, terms: dict[str, Any]) -> Call:
+    """Change a draft call; the audit diff holds old and new values."""
+    with transaction.atomic():
+        call = lock(call)
+        role = access.require_office(by, call)
+        if call.state != CallState.DRAFT:
+            raise Conflict(_("A published call's terms can no longer be changed."))
+        diff = {}
+        for name in CALL_TERMS:
+            if name in terms and terms[name] != getattr(call, name):
+                diff[name] = {"old": getattr(call, name), "new": terms[name]}
+                setattr(call, name, terms[name])
+        if call.closes_at <= call.opens_at:
+            raise Invalid(_("The closing time must be after the opening time."))
+        if diff:
+            call.save(update_fields=list(diff))
+            audit.record(
+                action="call.update",
+                obj=call,
+                by=by,
+                role=role,
+                from_state=call.state,
+                to_state=call.state,
+                diff=diff,
+            )
+    return call
 
 
 def call_publish(*, call: Call, by: Any) -> Call:
