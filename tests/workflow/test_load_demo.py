@@ -7,7 +7,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from workflow.rules.credit_code import credit_code, is_valid_credit_code
 from workflow import demo
 from workflow.audit import verify_database
 from workflow.choices import ApplicantType, ApplicationState, CallState, Role
@@ -23,6 +22,7 @@ from workflow.models import (
     Office,
     Organisation,
 )
+from workflow.rules.credit_code import credit_code, is_valid_credit_code
 
 MODELS = [
     get_user_model(),
