@@ -48,6 +48,7 @@ from workflow.choices import (
     Role,
 )
 from workflow.models import Application, Call, Department, Membership, Office, Organisation
+from workflow.roles import office_admin_group
 from workflow.rules.credit_code import credit_code
 from workflow.services import applications as app_services
 from workflow.services import calls as call_services
@@ -605,7 +606,10 @@ class DemoLoader:
         self.users[ADMIN_USERNAME] = admin
         self.result.logins.append(Login(ADMIN_USERNAME, "超级管理员 Superuser (/admin/)", "—"))
         for spec in USERS:
-            user = self._user(spec.username, spec.full_name)
+            office_admin = spec.role in (Role.OFFICE_STAFF, Role.OFFICE_DIRECTOR)
+            user = self._user(spec.username, spec.full_name, is_staff=office_admin)
+            if office_admin:
+                user.groups.add(office_admin_group())
             self.users[spec.username] = user
             kind, key = spec.unit
             unit = {
@@ -649,20 +653,22 @@ class DemoLoader:
                     opens_at, closes_at = at(-3, 9), at(30, 17, 30)
                 staff = self._member(Role.OFFICE_STAFF, office=office)
                 with transaction.atomic():
-                    call = Call.objects.create(
+                    call = call_services.call_create(
                         office=office,
-                        title=spec.title,
-                        sector=spec.sector,
-                        level=spec.level,
-                        description=spec.description,
-                        functions=list(spec.functions),
-                        eligible_applicant_types=list(spec.eligible_applicant_types),
-                        allowed_modes=list(spec.allowed_modes),
-                        required_attachments=list(spec.required_attachments),
-                        quota=spec.quota,
-                        opens_at=opens_at,
-                        closes_at=closes_at,
-                        created_by=staff,
+                        by=staff,
+                        terms={
+                            "title": spec.title,
+                            "sector": spec.sector,
+                            "level": spec.level,
+                            "description": spec.description,
+                            "functions": list(spec.functions),
+                            "eligible_applicant_types": list(spec.eligible_applicant_types),
+                            "allowed_modes": list(spec.allowed_modes),
+                            "required_attachments": list(spec.required_attachments),
+                            "quota": spec.quota,
+                            "opens_at": opens_at,
+                            "closes_at": closes_at,
+                        },
                     )
                     call = call_services.call_publish(call=call, by=staff)
                 self.result.count("calls", True)

@@ -112,3 +112,24 @@ def test_draft_call_update_in_admin_is_audited_with_old_and_new(client, db):
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="call.update")
     assert event.diff["quota"] == {"old": 2, "new": 5}
+
+
+def test_office_admin_group_lets_staff_edit_the_holiday_calendar(client, db):
+    import datetime as dt
+
+    from tests.factories import OfficeFactory, member
+    from workflow.choices import Role
+    from workflow.models import CalendarDay
+    from workflow.roles import office_admin_group
+
+    user = member(Role.OFFICE_STAFF, OfficeFactory(), is_staff=True)
+    user.groups.add(office_admin_group())
+    client.force_login(user)
+    response = client.post(
+        reverse("admin:workflow_calendarday_add"),
+        {"date": "2027-01-01", "kind": "holiday", "name": "元旦"},
+    )
+    assert response.status_code == 302
+    assert CalendarDay.objects.filter(date=dt.date(2027, 1, 1), kind="holiday").exists()
+    # ... but not delete the audit trail or change memberships
+    assert client.get(reverse("admin:workflow_membership_changelist")).status_code == 403

@@ -228,3 +228,27 @@ def test_hash_is_independent_of_key_order():
 )
 def test_normalise_ip(raw, expected):
     assert audit.normalise_ip(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("proxies", "meta", "expected"),
+    [
+        (0, {"REMOTE_ADDR": "203.0.113.7", "HTTP_X_FORWARDED_FOR": "1.2.3.4"}, "203.0.113.7"),
+        (
+            1,
+            {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 198.51.100.9"},
+            "198.51.100.9",
+        ),
+    ],
+)
+def test_middleware_puts_the_client_ip_on_the_decision(db, rf, settings, proxies, meta, expected):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    application = complete_application()
+    applicant = member(Role.APPLICANT, application.organisation)
+
+    def view(request):
+        application_submit(application=application, by=applicant)
+        return None
+
+    audit.AuditContextMiddleware(view)(rf.post("/", **meta))
+    assert AuditEvent.objects.latest("sequence").client_ip == expected
