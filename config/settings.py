@@ -38,13 +38,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # portal first: its templates (login, 403, 404) must win over viewflow's.
+    "portal",
     "guardian",
     "viewflow",
     "channels",
     "workflow",
     "processes",
     "notifications",
-    "portal",
 ]
 
 MIDDLEWARE = [

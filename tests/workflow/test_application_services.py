@@ -251,3 +251,56 @@ def test_returned_application_may_be_withdrawn_within_its_correction_period(db):
     with time_machine.travel(call.closes_at + dt.timedelta(minutes=1)):
         svc.application_withdraw(application=application, by=user, reason="放弃申报")
     assert Application.objects.get(pk=application.pk).state == ApplicationState.WITHDRAWN
+
+
+def test_cancelled_call_takes_no_resubmission_and_no_formal_check(db):
+    application = complete_application()
+    user = member(Role.APPLICANT, application.organisation)
+    staff = member(Role.OFFICE_STAFF, application.call.office)
+    svc.application_submit(application=application, by=user)
+    application = svc.application_return(application=application, by=staff, reason="缺页")
+    force_state(application.call, CallState.CANCELLED)
+    with pytest.raises(Invalid):
+        svc.application_submit(application=application, by=user)
+    force_state(application, ApplicationState.SUBMITTED)
+    with pytest.raises(Conflict):
+        svc.application_accept(application=application, by=staff)
+    assert Application.objects.get(pk=application.pk).state == ApplicationState.SUBMITTED
+
+
+@pytest.mark.parametrize("amount", ["10000000000", "1.234", "-1"])
+def test_funding_amounts_out_of_range_are_refused(applicant_setup, amount):
+    call, organisation, user = applicant_setup
+    with pytest.raises(Invalid):
+        svc.application_create(
+            call=call,
+            organisation=organisation,
+            by=user,
+            content=CONTENT,
+            funding={"self_raised": Decimal(amount)},
+        )
+    assert not Application.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        CONTENT | {"construction_mode": "park_led"},
+        CONTENT | {"functions": ["flying"]},
+        CONTENT | {"functions": "training"},
+        CONTENT | {"indicator_values": [1, 2]},
+    ],
+    ids=["mode-not-allowed", "unknown-function", "functions-not-a-list", "indicators-not-a-map"],
+)
+def test_content_is_checked_by_the_service_not_only_the_form(applicant_setup, content):
+    call, organisation, user = applicant_setup
+    with pytest.raises(Invalid):
+        svc.application_create(call=call, organisation=organisation, by=user, content=content)
+    assert not Application.objects.exists()
+
+
+def test_no_draft_before_the_call_opens(applicant_setup):
+    call, organisation, user = applicant_setup
+    with time_machine.travel(call.opens_at - dt.timedelta(minutes=1)), pytest.raises(Invalid):
+        svc.application_create(call=call, organisation=organisation, by=user, content=CONTENT)
+    assert not Application.objects.exists()

@@ -18,6 +18,7 @@ from workflow.choices import (
     AttachmentKind,
     CallState,
     FormalCheckOutcome,
+    Function,
     FundingSource,
     Role,
 )
@@ -34,6 +35,8 @@ from workflow.rules.submission import ApplicationContent, CallTerms, submission_
 from workflow.rules.uploads import BadUpload, check_pdf
 from workflow.services.base import apply_transition, clean_reason, lock
 from workflow.workdays import working_day_deadline
+
+MAX_AMOUNT = Decimal("1e10")  # ApplicationFunding.amount: 12 digits, 2 of them decimals
 
 CONTENT_FIELDS = (
     "title",
@@ -79,6 +82,18 @@ def _require_editable(application: Application) -> None:
         )
 
 
+def _check_content(call: Call, content: Mapping[str, Any]) -> None:
+    """What a form would check, for callers that are not forms (API, imports)."""
+    mode = content.get("construction_mode", "")
+    if mode and mode not in call.allowed_modes:
+        raise Invalid(_("This construction mode is not allowed for this call."))
+    functions = content.get("functions", [])
+    if not isinstance(functions, list) or not set(functions) <= set(Function.values):
+        raise Invalid(_("Unknown function."))
+    if not isinstance(content.get("indicator_values", {}), dict):
+        raise Invalid(_("Indicator values must be a mapping of indicator to value."))
+
+
 def _set_partners(application: Application, partner_ids: Iterable[int]) -> list[int]:
     ids = sorted(set(partner_ids) - {application.organisation_id})
     found = set(Organisation.objects.filter(pk__in=ids).values_list("pk", flat=True))
@@ -98,6 +113,8 @@ def _set_funding(application: Application, funding: Mapping[str, Decimal]) -> di
             continue
         if amount < 0:
             raise Invalid(_("Funding amounts must be positive."))
+        if amount.as_tuple().exponent < -2 or abs(amount) >= MAX_AMOUNT:
+            raise Invalid(_("Amounts have at most 10 digits before and 2 after the decimal point."))
         lines[source] = amount
     application.funding.all().delete()
     ApplicationFunding.objects.bulk_create(
@@ -120,9 +137,11 @@ def application_create(
         raise NotPermitted(_("You may apply only on behalf of your own organisation."))
     with transaction.atomic():
         call = lock(call)
-        if call.state != CallState.PUBLISHED or timezone.now() >= call.closes_at:
+        now = timezone.now()
+        if call.state != CallState.PUBLISHED or not call.opens_at <= now < call.closes_at:
             raise Invalid(_("This call is not open for applications."))
         fields = {k: content[k] for k in CONTENT_FIELDS if k in content}
+        _check_content(call, fields)
         application = Application(call=call, organisation=organisation, created_by=by, **fields)
         try:
             with transaction.atomic():
@@ -156,6 +175,7 @@ def application_update(
     with transaction.atomic():
         application = lock(application)
         _require_editable(application)
+        _check_content(application.call, content)
         diff: dict[str, Any] = {}
         for name in CONTENT_FIELDS:
             if name in content and content[name] != getattr(application, name):
@@ -265,7 +285,9 @@ def application_submit(*, application: Application, by: Any) -> Application:
     with transaction.atomic():
         application = lock(application)
         call = application.call
-        if call.state != CallState.PUBLISHED and application.state != ApplicationState.RETURNED:
+        correcting = application.state == ApplicationState.RETURNED
+        allowed = (CallState.PUBLISHED, CallState.CLOSED) if correcting else (CallState.PUBLISHED,)
+        if call.state not in allowed:
             raise Invalid(_("This call is not open for applications."))
         correction_due = (
             application.correction_due if application.state == ApplicationState.RETURNED else None
@@ -304,6 +326,11 @@ def _formal_check(
     with transaction.atomic():
         application = lock(application)
         role = access.require_office(by, application.call)
+        if application.call.state not in (CallState.PUBLISHED, CallState.CLOSED):
+            raise Conflict(
+                _("The call is “%(state)s”; formal checks are closed.")
+                % {"state": application.call.get_state_display()}
+            )
         update_fields: tuple[str, ...] = ()
         diff: dict[str, Any] = {}
         if transition == "return_for_correction":
