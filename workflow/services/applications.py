@@ -33,7 +33,7 @@ from workflow.models import (
 )
 from workflow.rules.submission import ApplicationContent, CallTerms, submission_problems
 from workflow.rules.uploads import BadUpload, check_pdf
-from workflow.services.base import apply_transition, clean_reason, lock
+from workflow.services.base import apply_transition, clean_reason, lock, record_edit
 from workflow.workdays import working_day_deadline
 
 MAX_AMOUNT = Decimal("1e10")  # ApplicationFunding.amount: 12 digits, 2 of them decimals
@@ -193,13 +193,11 @@ def application_update(
             if old_funding != new_funding:
                 diff["funding"] = {"old": old_funding, "new": new_funding}
         if diff:
-            audit.record(
-                action="application.update",
-                obj=application,
+            record_edit(
+                application,
+                "application.update",
                 by=by,
                 role=role,
-                from_state=application.state,
-                to_state=application.state,
                 diff=diff,
             )
     return application
@@ -230,13 +228,11 @@ def attachment_add(*, application: Application, kind: str, upload: Any, by: Any)
         attachment.file.save("upload.pdf", ContentFile(upload.read()), save=False)
         try:
             attachment.save()
-            audit.record(
-                action="attachment.add",
-                obj=application,
+            record_edit(
+                application,
+                "attachment.add",
                 by=by,
                 role=role,
-                from_state=application.state,
-                to_state=application.state,
                 diff={
                     "attachment": attachment.pk,
                     "kind": kind,
@@ -260,13 +256,11 @@ def attachment_remove(*, attachment: Attachment, by: Any) -> None:
         application = lock(application)
         _require_editable(application)
         attachment = Attachment.objects.get(pk=attachment.pk, application=application)
-        audit.record(
-            action="attachment.remove",
-            obj=application,
+        record_edit(
+            application,
+            "attachment.remove",
             by=by,
             role=role,
-            from_state=application.state,
-            to_state=application.state,
             diff={
                 "attachment": attachment.pk,
                 "kind": attachment.kind,

@@ -67,3 +67,18 @@ def apply_transition(
         reason=reason,
         diff=diff,
     )
+
+
+def record_edit(
+    obj: models.Model, action: str, *, by: Any, role: str, diff: dict[str, Any]
+) -> audit.AuditEvent:
+    """An audited change that is not a transition: the state stays what it was."""
+    return audit.record(
+        action=action,
+        obj=obj,
+        by=by,
+        role=role,
+        from_state=obj.state,
+        to_state=obj.state,
+        diff=diff,
+    )

@@ -20,7 +20,7 @@ from workflow.choices import (
 from workflow.errors import Conflict, Invalid
 from workflow.models import Call, Office
 from workflow.services.applications import application_start_review
-from workflow.services.base import apply_transition, clean_reason, lock
+from workflow.services.base import apply_transition, clean_reason, lock, record_edit
 
 
 def publication_problems(call: Call, now: Any) -> list[str]:
@@ -92,13 +92,11 @@ def call_update(*, call: Call, by: Any, terms: dict[str, Any]) -> Call:
             raise Invalid(_("The closing time must be after the opening time."))
         if diff:
             call.save(update_fields=list(diff))
-            audit.record(
-                action="call.update",
-                obj=call,
+            record_edit(
+                call,
+                "call.update",
                 by=by,
                 role=role,
-                from_state=call.state,
-                to_state=call.state,
                 diff=diff,
             )
     return call
