@@ -78,3 +78,15 @@ def test_pages_link_only_vendored_static_assets(client):
     assert "/static/portal/portal.css" in body
     assert "http://" not in body
     assert "https://" not in body
+
+
+def test_a_published_call_past_its_window_is_shown_as_closed(client):
+    import datetime as dt
+
+    import time_machine
+
+    call = published_call(title="窗口已过的榜单")
+    with time_machine.travel(call.closes_at + dt.timedelta(minutes=1)):
+        page = text(client.get(reverse("portal:call_list")))
+    assert "申报已截止" in page
+    assert "申报已截止" not in text(client.get(reverse("portal:call_list")))

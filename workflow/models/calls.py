@@ -57,6 +57,14 @@ class Call(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def window_is_open(self) -> bool:
+        """Published and inside [opens_at, closes_at) by the server clock. A published call
+        whose window has passed waits for the office to close it; users see it as closed."""
+        from django.utils import timezone
+
+        return self.state == S.PUBLISHED and self.opens_at <= timezone.now() < self.closes_at
+
     @transition(field=state, source=S.DRAFT, target=S.PUBLISHED)
     def publish(self) -> None:
         pass
