@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from portal.views import applicant, office, public
 
@@ -55,4 +55,8 @@ urlpatterns = [
         office.formal_check,
         name="office_formal_check",
     ),
+    # Expert review (issue 3): one URL module per area, each under its own prefix.
+    path("", include("portal.urls_experts")),  # office/experts/..., avoidance requests
+    path("", include("portal.urls_draws")),  # office/review/<call>/draw..., expert/invitations/
+    path("", include("portal.urls_scoring")),  # expert/assignments/..., office/review/ranking
 ]

@@ -95,3 +95,62 @@ class FormalCheckOutcome(models.TextChoices):
 class CalendarDayKind(models.TextChoices):
     HOLIDAY = "holiday", _("Public holiday (no work)")
     WORKDAY = "workday", _("Adjusted working day")
+
+
+class ExpertRelationKind(models.TextChoices):
+    """Declared relations that can trigger recusal (政府采购法实施条例 第九条)."""
+
+    FORMER_EMPLOYER = "former_employer", _("Former employer")
+    DIRECTOR = "director", _("Director")
+    SUPERVISOR = "supervisor", _("Supervisor (board of supervisors)")
+    CONTROLLING_SHAREHOLDER = "controlling_shareholder", _("Controlling shareholder")
+    ACTUAL_CONTROLLER = "actual_controller", _("Actual controller")
+    SHAREHOLDER = "shareholder", _("Shareholder")
+    KINSHIP = "kinship", _("Kinship with a person of the organisation")
+
+
+class DrawMode(models.TextChoices):
+    PANEL = "panel", _("Panel meeting: one panel reviews every application")
+    PER_APPLICATION = "per_application", _("Correspondence: k experts per application")
+
+
+class DrawState(models.TextChoices):
+    CONFIGURED = "configured", _("Configured")
+    COMMITTED = "committed", _("Seed committed")
+    DRAWN = "drawn", _("Drawn")
+    SUPERSEDED = "superseded", _("Superseded by a redraw")
+    CLOSED = "closed", _("Review closed")
+
+
+class InvitationState(models.TextChoices):
+    RESERVE = "reserve", _("Alternate in reserve")
+    INVITED = "invited", _("Invited")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    CONFLICT = "conflict", _("Withdrawn for a conflict of interest")
+    SUPERSEDED = "superseded", _("Superseded by a redraw")
+
+
+class AssignmentState(models.TextChoices):
+    OPEN = "open", _("Scoring")
+    SUBMITTED = "submitted", _("Submitted")
+    REOPENED = "reopened", _("Reopened")
+    VOID = "void", _("Void (expert replaced)")
+
+
+class AvoidanceRequestState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REFUSED = "refused", _("Refused")
+
+
+class IndicatorKind(models.TextChoices):
+    JUDGED = "judged", _("Expert-judged")
+    QUANTITATIVE = "quantitative", _("Quantitative")
+    VETO = "veto", _("Veto item")
+
+
+class Aggregation(models.TextChoices):
+    MEAN = "mean", _("Mean")
+    MEDIAN = "median", _("Median")
+    TRIMMED_MEAN = "trimmed_mean", _("Trimmed mean (drop highest and lowest)")

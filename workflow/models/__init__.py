@@ -2,19 +2,40 @@ from workflow.models.applications import Application, ApplicationFunding, Attach
 from workflow.models.audit import AuditEvent, AuditHead
 from workflow.models.calendar import CalendarDay
 from workflow.models.calls import Call
+from workflow.models.experts import AvoidanceRequest, Expert, ExpertRelation
 from workflow.models.organisations import Department, Membership, Office, Organisation
+from workflow.models.review import (
+    ApplicationUserObjectPermission,
+    Assignment,
+    AssignmentUserObjectPermission,
+    Draw,
+    Invitation,
+)
+from workflow.models.rubric import Indicator, Rubric, Score, VerifiedValue
 
 __all__ = [
     "Application",
     "ApplicationFunding",
+    "ApplicationUserObjectPermission",
+    "Assignment",
+    "AssignmentUserObjectPermission",
     "Attachment",
     "AuditEvent",
     "AuditHead",
+    "AvoidanceRequest",
     "CalendarDay",
     "Call",
     "Department",
+    "Draw",
+    "Expert",
+    "ExpertRelation",
     "FormalCheck",
+    "Indicator",
+    "Invitation",
     "Membership",
     "Office",
     "Organisation",
+    "Rubric",
+    "Score",
+    "VerifiedValue",
 ]

@@ -1,0 +1,3 @@
+"""Django admin for configuration, one module per area (autodiscovery imports this package)."""
+
+from workflow.admin import core  # noqa: F401

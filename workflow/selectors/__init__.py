@@ -1,0 +1,6 @@
+"""Reads shaped for pages: querysets with their joins, so views never loop into the database.
+
+One module per area; the names are re-exported here.
+"""
+
+from workflow.selectors.applications import *  # noqa: F403
