@@ -34,7 +34,7 @@ def test_panel_is_deterministic_and_depends_on_the_seed():
 
 
 def test_panel_respects_recusal_sectors_and_caps():
-    experts = pool(40, employers=3, regions=2) + [d.PoolExpert(99, "org:x", "region0", ("农业",))]
+    experts = [*pool(40, employers=3, regions=2), d.PoolExpert(99, "org:x", "region0", ("农业",))]
     rules = d.DrawRules(
         mode=d.PANEL,
         panel_size=5,
@@ -119,14 +119,9 @@ def test_optimiser_beats_or_equals_greedy():
 
 def test_too_few_eligible_experts_for_one_application_is_named():
     excluded = {1: set(range(1, 9))}  # application 1 keeps only experts 9 and 10
-    with pytest.raises(d.DrawImpossible) as excinfo:
+    with translation.override("en"), pytest.raises(d.DrawImpossible) as excinfo:
         d.assign_per_application(SEED, pool(10), PER_APP, [1, 2, 3], excluded)
-    assert (
-        excinfo.value.reasons == ["Application 1 has only 2 eligible experts; 3 are needed."]
-        or "1" in excinfo.value.reasons[0]
-        and "2" in excinfo.value.reasons[0]
-    )
-    assert len(excinfo.value.reasons) == 1
+    assert excinfo.value.reasons == ["Application 1 has only 2 eligible experts; 3 are needed."]
 
 
 def test_too_small_a_pool_is_explained_with_the_capacity():
