@@ -15,11 +15,13 @@ from workflow.choices import (
     AttachmentKind,
     CallState,
     ConstructionMode,
+    DrawState,
     Function,
     FundingSource,
+    InvitationState,
     Role,
 )
-from workflow.models import Membership
+from workflow.models import Expert, Membership
 
 register = template.Library()
 
@@ -28,6 +30,8 @@ CHOICES = {
     "application_state": ApplicationState,
     "attachment": AttachmentKind,
     "call_state": CallState,
+    "draw_state": DrawState,
+    "invitation_state": InvitationState,
     "function": Function,
     "funding": FundingSource,
     "mode": ConstructionMode,
@@ -84,6 +88,8 @@ def audit_action(code: str) -> str:
 @dataclass
 class Roles:
     memberships: list[Membership] = field(default_factory=list)
+    # Experts are whoever has a pool entry; their employer need not be a unit in the system.
+    is_expert: bool = False
 
     @property
     def is_applicant(self) -> bool:
@@ -94,11 +100,16 @@ class Roles:
         return any(m.role in selectors.OFFICE_ROLES and m.office_id for m in self.memberships)
 
 
+
 @register.simple_tag
 def user_roles(request: HttpRequest) -> Roles:
     """The user's roles, read once per request for the header and navigation."""
     cached = getattr(request, "_portal_roles", None)
     if cached is None:
-        cached = Roles(selectors.memberships_of(request.user))
+        user = request.user
+        cached = Roles(
+            selectors.memberships_of(user),
+            is_expert=user.is_authenticated and Expert.objects.filter(user=user).exists(),
+        )
         request._portal_roles = cached
     return cached
