@@ -16,7 +16,7 @@ APP = r.ApplicationFacts(
     avoided_expert_ids=frozenset({77}),
     office_id=9,
     department_ids=frozenset({31, 32}),
-    rival_organisation_ids=frozenset({5, 6}),
+    call_party_ids=frozenset({1, 2, 5, 6}),
     names={1: "太原理工大学", 2: "太原重工", 5: "山西农业大学"},
 )
 
@@ -98,7 +98,9 @@ def test_excluded_pairs_finds_exactly_what_the_rules_find():
         expert(expert_id=5, office_ids=frozenset({9})),
         expert(expert_id=6, employer_id=6),
     ]
-    other = r.ApplicationFacts(application_id=200, organisation_id=5)
+    other = r.ApplicationFacts(
+        application_id=200, organisation_id=5, call_party_ids=APP.call_party_ids
+    )
     found = r.excluded_pairs(experts, [APP, other], TODAY)
     brute = {
         a.application_id: {e.expert_id for e in experts if r.exclusions(e, a, TODAY)}
@@ -106,3 +108,5 @@ def test_excluded_pairs_finds_exactly_what_the_rules_find():
     }
     assert {app: set(by) for app, by in found.items()} == {k: v for k, v in brute.items() if v}
     assert set(found[100]) == {1, 77, 4, 5, 6}
+    # competitors there: employed by parties of the call other than application 200's own
+    assert set(found[200]) == {1, 6}

@@ -52,7 +52,8 @@ class ApplicationFacts:
     avoided_expert_ids: frozenset[int] = frozenset()
     office_id: int | None = None
     department_ids: frozenset[int] = frozenset()
-    rival_organisation_ids: frozenset[int] = frozenset()
+    # Applicants and partners of every application to the call (one shared set per call).
+    call_party_ids: frozenset[int] = frozenset()
     names: dict[int, str] = field(default_factory=dict, compare=False)  # organisation id -> name
 
     @property
@@ -153,7 +154,8 @@ def supervises_the_call(e: ExpertFacts, a: ApplicationFacts, today: dt.date) -> 
 
 
 def competitor(e: ExpertFacts, a: ApplicationFacts, today: dt.date) -> Exclusion | None:
-    if e.employer_id is not None and e.employer_id in a.rival_organisation_ids:
+    employer = e.employer_id
+    if employer is not None and employer in a.call_party_ids and employer not in a.parties:
         return Exclusion(
             7,
             "competitor",
@@ -214,9 +216,16 @@ def excluded_pairs(
             by_declared.setdefault(app_id, set()).add(e.expert_id)
     facts = {e.expert_id: e for e in experts}
     found: dict[int, dict[int, list[Exclusion]]] = {}
+    # Experts tied to any party of the call: computed once per distinct party set, not once
+    # per application (thousands of applications share one).
+    party_experts: dict[int, set[int]] = {}
     for a in applications:
+        key = id(a.call_party_ids)
+        if key not in party_experts:
+            party_experts[key] = set().union(*(by_org.get(o, set()) for o in a.call_party_ids))
         candidates: set[int] = set(a.avoided_expert_ids) | by_declared.get(a.application_id, set())
-        for o in a.parties | a.rival_organisation_ids:
+        candidates |= party_experts[key]
+        for o in a.parties:
             candidates |= by_org.get(o, set())
         if a.office_id is not None:
             candidates |= by_office.get(a.office_id, set())

@@ -125,24 +125,22 @@ def application_facts(call: Call, applications: list[Application]) -> list[Appli
     ).values_list("application_id", "expert_id"):
         avoided[application_id].add(expert_id)
     department_ids = frozenset(call.office.departments.values_list("id", flat=True))
-    facts = []
-    for a in applications:
-        rivals = set().union(*(p for other, p in parties.items() if other != a.id))
-        facts.append(
-            ApplicationFacts(
-                application_id=a.id,
-                organisation_id=a.organisation_id,
-                partner_ids=frozenset(parties[a.id] - {a.organisation_id}),
-                legal_representative=a.organisation.legal_representative,
-                project_lead=a.project_lead,
-                avoided_expert_ids=frozenset(avoided[a.id]),
-                office_id=call.office_id,
-                department_ids=department_ids,
-                rival_organisation_ids=frozenset(rivals - parties[a.id]),
-                names=names,
-            )
+    call_parties = frozenset().union(*parties.values())
+    return [
+        ApplicationFacts(
+            application_id=a.id,
+            organisation_id=a.organisation_id,
+            partner_ids=frozenset(parties[a.id] - {a.organisation_id}),
+            legal_representative=a.organisation.legal_representative,
+            project_lead=a.project_lead,
+            avoided_expert_ids=frozenset(avoided[a.id]),
+            office_id=call.office_id,
+            department_ids=department_ids,
+            call_party_ids=call_parties,
+            names=names,
         )
-    return facts
+        for a in applications
+    ]
 
 
 def live_draw(call: Call) -> Draw | None:
