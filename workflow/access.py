@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from workflow.choices import ApplicationState, Role
 from workflow.errors import NotPermitted
-from workflow.models import Application, Call, Membership
+from workflow.models import Application, ApplicationUserObjectPermission, Call, Membership
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -58,15 +58,23 @@ def require_office(user: User, call: Call, role: Role = Role.OFFICE_STAFF) -> Ro
     raise NotPermitted(_("Only the director of the office that published this call may do this."))
 
 
+def _granted_application_ids(user: User) -> QuerySet:
+    """Applications an expert may read: granted (django-guardian, direct foreign key) when the
+    expert accepts an invitation, revoked when they leave the panel."""
+    return ApplicationUserObjectPermission.objects.filter(
+        user=user, permission__codename="view_application"
+    ).values("content_object_id")
+
+
 def applications_visible_to(user: User) -> QuerySet[Application]:
     """Applicants see their own organisation's; offices see non-draft applications to their calls;
-    supervisors see all non-draft applications, read-only."""
+    experts see those they accepted to review; supervisors see all non-draft ones, read-only."""
     if not user.is_authenticated or not user.is_active:
         return Application.objects.none()
     own = Q(organisation_id__in=organisation_ids(user))
     offices = office_ids(user, (Role.OFFICE_STAFF, Role.OFFICE_DIRECTOR))
     office = Q(call__office_id__in=offices) & ~Q(state=ApplicationState.DRAFT)
-    condition = own | office
+    condition = own | office | Q(id__in=_granted_application_ids(user))
     if has_role(user, Role.SUPERVISOR):
         condition |= ~Q(state=ApplicationState.DRAFT)
     return Application.objects.filter(condition)

@@ -164,3 +164,24 @@ def test_panel_names_are_hidden_from_the_applicant_and_the_public(drawn):
         assert page.status_code == 200
         for invitation in invitations:
             assert invitation.expert.name not in page.content.decode()
+
+
+def test_only_an_accepting_expert_downloads_the_applications_documents(drawn):
+    from tests.factories import OrganisationFactory
+    from workflow.models import Attachment
+
+    draw, applications, invitations = drawn
+    accepted, invited_only = invitations[0], invitations[1]
+    svc.invitation_accept(invitation=accepted, by=accepted.expert.user, declaration="无")
+    attachment = Attachment.objects.filter(application=applications[0]).first()
+    url = reverse("portal:attachment_download", args=[applications[0].pk, attachment.pk])
+    assert logged_in(accepted.expert.user).get(url).status_code == 200
+    other_call_draw_expert = make_expert()
+    refused = [
+        invited_only.expert.user,  # drawn but has not accepted
+        other_call_draw_expert.user,  # in the pool, not on this panel
+        member(Role.APPLICANT, OrganisationFactory()),  # another organisation
+        member(Role.OFFICE_STAFF, OfficeFactory(region="大同市")),  # an office of another region
+    ]
+    for user in refused:
+        assert logged_in(user).get(url).status_code == 404

@@ -259,3 +259,16 @@ def test_correspondence_mode_gives_each_application_its_own_experts():
         Assignment.objects.filter(invitation=invitation).values_list("application_id", flat=True)
     ) == [invitation.application_id]
     assert "MATCH" in verify(draw.pk)
+
+
+def test_an_accepted_expert_may_read_the_application_and_no_other():
+    from workflow.access import applications_visible_to
+
+    draw, applications, _experts, staff = drawn_panel()
+    first, second = invited(draw)[:2]
+    svc.invitation_accept(invitation=first, by=first.expert.user, declaration="无利害关系")
+    visible = set(applications_visible_to(first.expert.user).values_list("id", flat=True))
+    assert visible == {a.id for a in applications}
+    assert not applications_visible_to(second.expert.user).exists()  # invited, not accepted
+    svc.invitation_withdraw_for_conflict(invitation=first, by=staff, reason="利害关系")
+    assert not applications_visible_to(first.expert.user).exists()
