@@ -170,7 +170,7 @@ def test_only_an_accepting_expert_downloads_the_applications_documents(drawn):
     from tests.factories import OrganisationFactory
     from workflow.models import Attachment
 
-    draw, applications, invitations = drawn
+    _draw, applications, invitations = drawn
     accepted, invited_only = invitations[0], invitations[1]
     svc.invitation_accept(invitation=accepted, by=accepted.expert.user, declaration="无")
     attachment = Attachment.objects.filter(application=applications[0]).first()
