@@ -52,7 +52,7 @@ def synthetic(rng: random.Random):
     return experts, apps, pool
 
 
-def main() -> None:
+def lines() -> list[str]:
     rng = random.Random(2026)
     experts, apps, pool = synthetic(rng)
     start = time.perf_counter()
@@ -79,20 +79,25 @@ def main() -> None:
     panel_s = time.perf_counter() - start
     assert len(panel["members"]) == 7
 
-    print(f"draw_excluded_pairs {pairs} pairs")
-    print(f"draw_excluded_share {pairs / (APPLICATIONS * EXPERTS):.4f} ratio")
-    print(f"draw_recusal_seconds {recusal_s:.3f} s")
-    print(f"draw_assign_seconds {assign_s:.3f} s")
-    print(f"draw_max_load {max(load.values())} applications")
-    print(f"draw_mean_load {sum(load.values()) / len(load):.2f} applications")
-    print(f"draw_experts_used {len(load)} experts")
-    print(f"draw_total_cost {result['cost']} cost")
-    print(f"draw_greedy_cost {greedy['cost']} cost")
-    print(f"draw_greedy_unfilled {greedy['unfilled']} places")
-    print(f"draw_cost_vs_greedy {result['cost'] / greedy['cost']:.4f} ratio")
-    print(f"draw_greedy_seconds {greedy_s:.3f} s")
-    print(f"draw_panel_seconds {panel_s:.4f} s")
+    greedy_load = greedy["max_load"]
+    return [
+        f"draw_excluded_pairs {pairs} pairs",
+        f"draw_excluded_share {pairs / (APPLICATIONS * EXPERTS):.4f} ratio",
+        f"draw_recusal_seconds {recusal_s:.3f} s",
+        f"draw_assign_seconds {assign_s:.3f} s",
+        f"draw_total_seconds {recusal_s + assign_s:.3f} s",
+        f"draw_max_load {max(load.values())} applications",
+        f"draw_mean_load {sum(load.values()) / len(load):.2f} applications",
+        f"draw_experts_used {len(load)} experts",
+        f"draw_total_cost {result['cost']} cost",
+        f"draw_greedy_cost {greedy['cost']} cost",
+        f"draw_greedy_max_load {greedy_load} applications",
+        f"draw_greedy_unfilled {greedy['unfilled']} places",
+        f"draw_cost_vs_greedy {result['cost'] / greedy['cost']:.4f} ratio",
+        f"draw_greedy_seconds {greedy_s:.3f} s",
+        f"draw_panel_seconds {panel_s:.4f} s",
+    ]
 
 
 if __name__ == "__main__":
-    main()
+    print("\n".join(lines()))

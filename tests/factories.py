@@ -172,3 +172,180 @@ def force_state(obj, state: str) -> None:
     transition can be tried from every state. Application code never does this."""
     type(obj).objects.filter(pk=obj.pk).update(state=state)
     obj.refresh_from_db()
+
+
+# --- Expert review: scoring (issue 3) -----------------------------------------------------------
+# Until the draw and invitation services are wired into these tests, assignments are made here
+# directly, with the object permissions the invitation service grants on acceptance.
+
+
+class ReviewExpertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "workflow.Expert"
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"评审专家{n}")
+    employer_name = "山西某研究院"
+    title = "正高级工程师"
+    years_of_work = 15
+    sectors = factory.LazyFunction(lambda: ["新能源汽车"])
+    region = "太原市"
+
+
+class DrawFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "workflow.Draw"
+
+    call = factory.LazyFunction(published_call)
+    mode = "panel"
+    created_by = factory.SubFactory(UserFactory)
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "workflow.Invitation"
+
+    draw = factory.SubFactory(DrawFactory)
+    expert = factory.SubFactory(ReviewExpertFactory)
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    """An open score sheet, with the permissions an accepted invitation grants."""
+
+    class Meta:
+        model = "workflow.Assignment"
+        skip_postgeneration_save = True
+
+    invitation = factory.SubFactory(InvitationFactory)
+    expert = factory.SelfAttribute("invitation.expert")
+    application = factory.SubFactory(ApplicationFactory)
+
+    @factory.post_generation
+    def grant(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            from guardian.shortcuts import assign_perm
+
+            assign_perm("workflow.score_assignment", obj.expert.user, obj)
+            assign_perm("workflow.view_application", obj.expert.user, obj.application)
+
+
+def review_call(*, applications: int = 2, rubric: str | None = "shanxi", **call_kwargs):
+    """A call under expert review with `applications` applications under review, the office's
+    staff member and (unless rubric=None) a sample rubric loaded onto it.
+
+    Returns (call, staff, applications). States are forced: set-up only.
+    """
+    from workflow.choices import ApplicationState, CallState
+    from workflow.services.rubrics import rubric_load_sample
+
+    call = published_call(**call_kwargs)
+    staff = member(Role.OFFICE_STAFF, call.office)
+    made = []
+    for n in range(applications):
+        application = complete_application(call=call, title=f"实训基地建设项目{n + 1}")
+        application.submitted_at = timezone.now() - dt.timedelta(hours=applications - n)
+        application.save(update_fields=["submitted_at"])
+        force_state(application, ApplicationState.UNDER_REVIEW)
+        made.append(application)
+    force_state(call, CallState.UNDER_REVIEW)
+    if rubric:
+        rubric_load_sample(key=rubric, by=None, call=call)
+    return call, staff, made
+
+
+def review_panel(call, applications, experts: int = 3):
+    """A drawn panel of `experts` experts, each with an open sheet on every application.
+
+    Returns (draw, {expert: [assignment per application]}).
+    """
+    from workflow.choices import DrawState, InvitationState
+
+    draw = DrawFactory(call=call, created_by=member(Role.OFFICE_STAFF, call.office))
+    force_state(draw, DrawState.DRAWN)
+    sheets = {}
+    for _n in range(experts):
+        invitation = InvitationFactory(draw=draw)
+        force_state(invitation, InvitationState.ACCEPTED)
+        sheets[invitation.expert] = [
+            AssignmentFactory(invitation=invitation, application=a) for a in applications
+        ]
+    return draw, sheets
+
+
+# Expert pool (专家库) ------------------------------------------------------------------------
+
+
+def _former_employer() -> str:
+    from workflow.choices import ExpertRelationKind
+
+    return ExpertRelationKind.FORMER_EMPLOYER
+
+
+class ExpertFactory(factory.django.DjangoModelFactory):
+    """A pool member with its own login; the expert role is held in its employer, if any."""
+
+    class Meta:
+        model = "workflow.Expert"
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"专家{n}")
+    employer = factory.SubFactory(OrganisationFactory)
+    employer_name = factory.LazyAttribute(lambda o: o.employer.name if o.employer else "")
+    title = "高级职称"
+    years_of_work = 15
+    sectors = factory.LazyFunction(lambda: ["新能源汽车"])
+    region = "太原市"
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+
+    @factory.post_generation
+    def membership(obj, create, extracted, **kwargs):
+        if create and obj.employer_id:
+            Membership.objects.get_or_create(
+                user=obj.user, role=Role.EXPERT, organisation=obj.employer
+            )
+
+
+class ExpertRelationFactory(factory.django.DjangoModelFactory):
+    """A declared relation; by default a former employer left a year ago."""
+
+    class Meta:
+        model = "workflow.ExpertRelation"
+
+    expert = factory.SubFactory(ExpertFactory)
+    kind = factory.LazyFunction(_former_employer)
+    organisation = factory.SubFactory(OrganisationFactory)
+    ended_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=365))
+
+
+def marks_at(call, share: str, comment: str = "") -> dict:
+    """A mark for every expert-judged indicator of the call's rubric: `share` of its points,
+    rounded half up to two decimals (code -> Mark)."""
+    from decimal import ROUND_HALF_UP
+
+    from workflow.rules.scoring import Mark
+    from workflow.selectors.scoring import call_rubric_tree
+
+    tree = call_rubric_tree(call)
+    return {
+        i.code: Mark(
+            (i.weight * Decimal(share)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), comment
+        )
+        for i in tree.judged
+    }
+
+
+def submit_at(assignment, share: str, comment: str = "依据申报材料评分") -> None:
+    """Submit the sheet through the service, every mark at `share` of its points (with a
+    comment, so that unusual marks pass)."""
+    from workflow.services.scoring import score_sheet_submit
+
+    call = assignment.application.call
+    score_sheet_submit(
+        assignment=assignment, by=assignment.expert.user, marks=marks_at(call, share, comment)
+    )
+
+
+def judged_total(call, share: str) -> Decimal:
+    return sum((m.value for m in marks_at(call, share).values()), Decimal(0))

@@ -21,6 +21,8 @@ OFFICE_ADMIN_PERMISSIONS = [
     ("workflow", "view_department"),
     ("workflow", "view_organisation"),
     ("workflow", "view_auditevent"),
+    ("workflow", "view_expert"),
+    ("workflow", "view_avoidancerequest"),
 ]
 OFFICE_ADMIN_LABEL = _("Office administrators")
 

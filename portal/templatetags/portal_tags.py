@@ -55,6 +55,41 @@ AUDIT_ACTIONS = {
     "application.not_select": _("Not selected"),
     "application.approve": _("Approved"),
     "application.not_approve": _("Not approved"),
+    "call.create": _("Call drafted"),
+    "call.update": _("Call changed"),
+    "call.publish": _("Call published"),
+    "call.close": _("Applications closed"),
+    "call.start_review": _("Expert review started"),
+    "call.cancel": _("Call cancelled"),
+    "avoidancerequest.file": _("Avoidance request filed"),
+    "avoidancerequest.accept": _("Avoidance request accepted"),
+    "avoidancerequest.refuse": _("Avoidance request refused"),
+    "expert.create": _("Expert added to the pool"),
+    "expert.update": _("Expert changed"),
+    "expert.activate": _("Expert reactivated"),
+    "expert.deactivate": _("Expert deactivated"),
+    "draw.configure": _("Draw configured"),
+    "draw.commit": _("Seed committed"),
+    "draw.reveal": _("Experts drawn, seed revealed"),
+    "draw.supersede": _("Draw set aside"),
+    "draw.close": _("Review panel closed"),
+    "draw.short": _("No alternate left"),
+    "invitation.invite": _("Expert invited"),
+    "invitation.accept": _("Invitation accepted"),
+    "invitation.decline": _("Invitation declined"),
+    "invitation.withdraw_for_conflict": _("Expert withdrawn for a conflict"),
+    "assignment.submit": _("Score sheet submitted"),
+    "assignment.reopen": _("Score sheet reopened"),
+    "assignment.void": _("Score sheet void"),
+    "score_sheet.save": _("Score sheet saved"),
+    "score_sheet.explain": _("Score explained"),
+    "value.verify": _("Value verified"),
+    "ranking.confirm": _("Ranking confirmed"),
+    "rubric.create": _("Rubric created"),
+    "rubric.load_sample": _("Sample rubric loaded"),
+    "rubric.create_from_template": _("Rubric created from a template"),
+    "rubric.set_indicators": _("Rubric indicators set"),
+    "rubric.update": _("Rubric changed"),
 }
 
 
@@ -98,7 +133,6 @@ class Roles:
     @property
     def is_office(self) -> bool:
         return any(m.role in selectors.OFFICE_ROLES and m.office_id for m in self.memberships)
-
 
 
 @register.simple_tag

@@ -153,3 +153,25 @@ def test_cancel_needs_a_reason(world):
     with pytest.raises(Invalid):
         svc.call_cancel(call=call, by=users["staff"], reason=" ")
     assert Call.objects.get(pk=call.pk).state == S.DRAFT
+
+
+def test_start_review_waits_for_undecided_avoidance_requests(db):
+    from tests.review_setup import make_expert
+    from workflow.services.applications import application_accept, application_submit
+    from workflow.services.avoidance import avoidance_request_accept, avoidance_request_file
+
+    application = complete_application()
+    call = application.call
+    staff = member(Role.OFFICE_STAFF, call.office)
+    applicant = member(Role.APPLICANT, application.organisation)
+    application_submit(application=application, by=applicant)
+    application_accept(application=application, by=staff)
+    request = avoidance_request_file(
+        application=application, expert=make_expert(), reason="曾有竞争关系", by=applicant
+    )
+    force_state(call, S.CLOSED)
+    with pytest.raises(Invalid):
+        svc.call_start_review(call=call, by=staff)
+    avoidance_request_accept(request=request, by=staff)
+    svc.call_start_review(call=call, by=staff)
+    assert Call.objects.get(pk=call.pk).state == S.UNDER_REVIEW

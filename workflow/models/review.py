@@ -155,6 +155,11 @@ class Assignment(ConcurrentTransitionMixin, models.Model):
         help_text=_("Required when the expert's total differs markedly from the panel mean."),
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # The sheet's weighted total, fixed when it is submitted (and cleared when reopened), so
+    # the ranking reads one number per sheet instead of summing every mark.
+    total = models.DecimalField(
+        _("total"), max_digits=7, decimal_places=2, null=True, blank=True, editable=False
+    )
     reopen_reason = models.TextField(_("reason for reopening"), blank=True)
 
     class Meta:

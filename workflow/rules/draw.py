@@ -7,10 +7,10 @@ anyone with the revealed seed can recompute every key with any SHA-256 tool.
 - Panel mode (会议评审): experts in lottery-key order; the first that fit the rules form the
   panel, the next ones are the ordered alternates (招标投标法 第三十七条: five or more, odd).
 - Correspondence mode (通讯评审): each application gets k experts; recusal is a hard
-  constraint, each expert reviews at most `load_cap` applications, and among all assignments that
-  satisfy this, the one with the least total lottery cost is chosen by a min-cost flow
-  (OR-Tools). Random costs make the result random; the optimiser makes it fair (loads are
-  spread) and proves feasibility or explains why there is none.
+  constraint, each expert reviews at most `load_cap` applications, loads are spread as evenly
+  as possible, and among the assignments that do all this the one with the least total lottery
+  cost is chosen by a min-cost flow (OR-Tools). Random costs make the result random; the
+  optimiser makes it fair and proves feasibility or explains why there is none.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 PANEL = "panel"
 PER_APPLICATION = "per_application"
 COST_BITS = 30  # keeps the sum of 10,000 costs far inside 64 bits
+LOAD_STEP = 1 << COST_BITS  # larger than any lottery cost
 
 
 @dataclass(frozen=True)
@@ -232,8 +233,12 @@ def _solve_flow(
             index = arc(via, node(("expert", e.id)), 1, _cost(seed, app, e.id))
             expert_arcs.append((index, app, e.id))
             experts_seen.add(e.id)
+    # Convex load costs: an expert's second review costs one LOAD_STEP more than the first,
+    # the third two more. A step outweighs any lottery cost, so the optimiser spreads the work
+    # as evenly as the candidate lists allow before it looks at the lottery.
     for expert_id in sorted(experts_seen):
-        arc(node(("expert", expert_id)), 1, rules.load_cap)
+        for extra in range(rules.load_cap):
+            arc(node(("expert", expert_id)), 1, 1, extra * LOAD_STEP)
 
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(

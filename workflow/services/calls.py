@@ -12,13 +12,14 @@ from workflow import access, audit
 from workflow.choices import (
     ApplicantType,
     ApplicationState,
+    AvoidanceRequestState,
     CallState,
     ConstructionMode,
     Function,
     Role,
 )
 from workflow.errors import Conflict, Invalid
-from workflow.models import Call, Office
+from workflow.models import AvoidanceRequest, Call, Office
 from workflow.services.applications import application_start_review
 from workflow.services.base import apply_transition, clean_reason, lock, record_edit
 
@@ -142,6 +143,14 @@ def call_start_review(*, call: Call, by: Any) -> Call:
                     "%(correcting)d still within their correction period."
                 )
                 % {"pending": pending, "correcting": correcting}
+            )
+        undecided = AvoidanceRequest.objects.filter(
+            application__call=call, state=AvoidanceRequestState.PENDING
+        ).count()
+        if undecided:
+            raise Invalid(
+                _("%(n)d avoidance requests are still undecided; decide them first.")
+                % {"n": undecided}
             )
         apply_transition(call, "start_review", by=by, role=role)
         for application in call.applications.filter(state=ApplicationState.ACCEPTED):
