@@ -176,7 +176,6 @@ USERS = [
     UserSpec("approver_jyt", "马丽华", Role.DEPARTMENT_APPROVER, ("department", "省教育厅")),
     UserSpec("approver_czt", "任志鹏", Role.DEPARTMENT_APPROVER, ("department", "省财政厅")),
     UserSpec("supervisor_sx", "程国庆", Role.SUPERVISOR, ("office", "province")),
-    UserSpec("expert_wang", "王德明", Role.EXPERT, ("organisation", "tyut")),
     UserSpec("applicant_tyut", "张明远", Role.APPLICANT, ("organisation", "tyut")),
     UserSpec("applicant_sxau", "闫春梅", Role.APPLICANT, ("organisation", "sxau")),
     UserSpec("applicant_jidian", "牛晓东", Role.APPLICANT, ("organisation", "jidian")),
@@ -767,6 +766,18 @@ class DemoLoader:
             self.load_users()
             self.load_calls()
             self.load_applications()
+            from workflow.demo_review import load_review
+
+            drawn = load_review(self)
+            self.result.logins.append(
+                Login("expert_wang", "评审专家 Expert (专家库)", "太原理工大学")
+            )
+            for username, name, state in drawn:
+                self.result.logins.append(
+                    Login(username, f"评审专家 Expert ({name}，{state})", "现代农业评审组")
+                )
+            for call in self.result.calls:
+                call.refresh_from_db()
         return self.result
 
 

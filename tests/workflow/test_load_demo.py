@@ -9,18 +9,30 @@ from django.core.management import CommandError, call_command
 
 from workflow import demo
 from workflow.audit import verify_database
-from workflow.choices import ApplicantType, ApplicationState, CallState, Role
+from workflow.choices import (
+    ApplicantType,
+    ApplicationState,
+    AssignmentState,
+    CallState,
+    DrawState,
+    InvitationState,
+    Role,
+)
 from workflow.models import (
     Application,
     ApplicationFunding,
+    Assignment,
     Attachment,
     AuditEvent,
     Call,
     Department,
+    Draw,
+    Expert,
     FormalCheck,
     Membership,
     Office,
     Organisation,
+    Rubric,
 )
 from workflow.rules.credit_code import credit_code, is_valid_credit_code
 
@@ -88,13 +100,31 @@ def test_load_demo_twice_builds_the_data_set_once(settings):
     for code in Organisation.objects.values_list("credit_code", flat=True):
         assert code is None or is_valid_credit_code(code)
 
-    # Calls: three published ones, one provincial pair and a city call; one window is over.
+    # Calls: a provincial pair and a city call; the one whose window passed is under review.
     assert Call.objects.count() == 3
-    assert set(Call.objects.values_list("state", flat=True)) == {CallState.PUBLISHED}
     assert Call.objects.filter(level="city", office__level="city").count() == 1
     closing = Call.objects.get(title="山西省现代农业（山西农谷）产教融合实训基地")
     assert closing.closes_at < max(FormalCheck.objects.values_list("checked_at", flat=True))
-    assert closing.applications.filter(state=ApplicationState.SUBMITTED).exists()
+    assert closing.state == CallState.UNDER_REVIEW
+    assert set(closing.applications.values_list("state", flat=True)) == {
+        ApplicationState.UNDER_REVIEW
+    }
+    assert set(Call.objects.exclude(pk=closing.pk).values_list("state", flat=True)) == {
+        CallState.PUBLISHED
+    }
+
+    # The review stage: a pool, a rubric on every call, a drawn panel that accepted, and all
+    # but one expert's sheets submitted.
+    assert Expert.objects.count() == 14
+    assert Rubric.objects.filter(call__isnull=False).count() == 3
+    draw = Draw.objects.get(call=closing)
+    assert draw.state == DrawState.DRAWN
+    accepted = draw.invitations.filter(state=InvitationState.ACCEPTED)
+    assert accepted.count() == 5
+    sheets = Assignment.objects.filter(invitation__draw=draw)
+    assert sheets.count() == 10
+    assert sheets.filter(state=AssignmentState.SUBMITTED).count() == 8
+    call_command("draw_verify", draw.pk, stdout=StringIO())
 
     # Applications in every formal-check state; each state change has its audit event.
     states = set(Application.objects.values_list("state", flat=True))
