@@ -88,31 +88,36 @@ def draw_configure(request: HttpRequest, call_pk: int) -> HttpResponse:
     )
 
 
-@office_required
-@require_POST
-def draw_perform(request: HttpRequest, call_pk: int, draw_pk: int) -> HttpResponse:
-    call = _call(request, call_pk)
+def _decide(request: HttpRequest, call: Call, action, done: str) -> HttpResponse:
+    """Run one office decision on the draw page and come back to it with the outcome."""
     try:
-        svc.draw_perform(draw=_draw(request, call, draw_pk), by=request.user)
+        action()
     except DomainError as exc:
         report(request, exc)
     else:
-        messages.success(request, _("The experts are drawn and invited."))
+        messages.success(request, done)
     return redirect("portal:draw_page", call_pk=call.pk)
 
 
-def _with_reason(request: HttpRequest, call: Call, action) -> HttpResponse:
+def _with_reason(request: HttpRequest, call: Call, action, done: str) -> HttpResponse:
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give a reason (at most 2000 characters)."))
         return redirect("portal:draw_page", call_pk=call.pk)
-    try:
-        action(form.cleaned_data["reason"])
-    except DomainError as exc:
-        report(request, exc)
-    else:
-        messages.success(request, _("Done."))
-    return redirect("portal:draw_page", call_pk=call.pk)
+    return _decide(request, call, lambda: action(form.cleaned_data["reason"]), done)
+
+
+@office_required
+@require_POST
+def draw_perform(request: HttpRequest, call_pk: int, draw_pk: int) -> HttpResponse:
+    call = _call(request, call_pk)
+    draw = _draw(request, call, draw_pk)
+    return _decide(
+        request,
+        call,
+        lambda: svc.draw_perform(draw=draw, by=request.user),
+        _("The experts are drawn and invited."),
+    )
 
 
 @office_required
@@ -121,7 +126,10 @@ def draw_redraw(request: HttpRequest, call_pk: int, draw_pk: int) -> HttpRespons
     call = _call(request, call_pk)
     draw = _draw(request, call, draw_pk)
     return _with_reason(
-        request, call, lambda reason: svc.draw_redraw(draw=draw, by=request.user, reason=reason)
+        request,
+        call,
+        lambda reason: svc.draw_redraw(draw=draw, by=request.user, reason=reason),
+        _("The draw is set aside and the experts are drawn again."),
     )
 
 
@@ -129,13 +137,13 @@ def draw_redraw(request: HttpRequest, call_pk: int, draw_pk: int) -> HttpRespons
 @require_POST
 def draw_close(request: HttpRequest, call_pk: int, draw_pk: int) -> HttpResponse:
     call = _call(request, call_pk)
-    try:
-        svc.draw_close(draw=_draw(request, call, draw_pk), by=request.user)
-    except DomainError as exc:
-        report(request, exc)
-    else:
-        messages.success(request, _("The review panel is closed."))
-    return redirect("portal:draw_page", call_pk=call.pk)
+    draw = _draw(request, call, draw_pk)
+    return _decide(
+        request,
+        call,
+        lambda: svc.draw_close(draw=draw, by=request.user),
+        _("The review panel is closed."),
+    )
 
 
 @office_required
@@ -149,6 +157,7 @@ def invitation_conflict_by_office(request: HttpRequest, call_pk: int, pk: int) -
         lambda reason: svc.invitation_withdraw_for_conflict(
             invitation=invitation, by=request.user, reason=reason
         ),
+        _("The expert is withdrawn and the next alternate invited."),
     )
 
 
