@@ -179,19 +179,6 @@ def force_state(obj, state: str) -> None:
 # directly, with the object permissions the invitation service grants on acceptance.
 
 
-class ReviewExpertFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = "workflow.Expert"
-
-    user = factory.SubFactory(UserFactory)
-    name = factory.Sequence(lambda n: f"评审专家{n}")
-    employer_name = "山西某研究院"
-    title = "正高级工程师"
-    years_of_work = 15
-    sectors = factory.LazyFunction(lambda: ["新能源汽车"])
-    region = "太原市"
-
-
 class DrawFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "workflow.Draw"
@@ -206,7 +193,7 @@ class InvitationFactory(factory.django.DjangoModelFactory):
         model = "workflow.Invitation"
 
     draw = factory.SubFactory(DrawFactory)
-    expert = factory.SubFactory(ReviewExpertFactory)
+    expert = factory.SubFactory("tests.factories.ReviewExpertFactory")
     position = factory.Sequence(lambda n: n + 1)
 
 
@@ -307,6 +294,15 @@ class ExpertFactory(factory.django.DjangoModelFactory):
             )
 
 
+class ReviewExpertFactory(ExpertFactory):
+    """A pool member whose employer is not a unit in the system (declared by name only)."""
+
+    name = factory.Sequence(lambda n: f"评审专家{n}")
+    employer = None
+    employer_name = "山西某研究院"
+    title = "正高级工程师"
+
+
 class ExpertRelationFactory(factory.django.DjangoModelFactory):
     """A declared relation; by default a former employer left a year ago."""
 
@@ -349,3 +345,38 @@ def submit_at(assignment, share: str, comment: str = "依据申报材料评分")
 
 def judged_total(call, share: str) -> Decimal:
     return sum((m.value for m in marks_at(call, share).values()), Decimal(0))
+
+
+# Through the services, for the draw tests ---------------------------------------------------
+
+
+def call_under_review(n_applications: int = 3):
+    """Like review_call, but every step through the real services (formal checks, start of
+    review); returns the call, the applications and an office staff user."""
+    from workflow.choices import CallState
+    from workflow.services.applications import application_accept, application_submit
+    from workflow.services.calls import call_start_review
+
+    call = published_call()
+    staff = member(Role.OFFICE_STAFF, call.office)
+    applications = []
+    for _ in range(n_applications):
+        application = complete_application(call=call)
+        applicant = member(Role.APPLICANT, application.organisation)
+        application_submit(application=application, by=applicant)
+        application_accept(application=application, by=staff)
+        applications.append(application)
+    force_state(call, CallState.CLOSED)
+    call_start_review(call=call, by=staff)
+    for application in applications:
+        application.refresh_from_db()
+    return call, applications, staff
+
+
+def make_expert(**fields):
+    """A pool member employed by a fresh organisation unless `employer` is given."""
+    return ExpertFactory(**fields)
+
+
+def expert_pool(n: int, **kwargs) -> list:
+    return [make_expert(**kwargs) for _ in range(n)]

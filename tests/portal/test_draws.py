@@ -4,9 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import OfficeFactory, member
+from tests.factories import OfficeFactory, call_under_review, expert_pool, make_expert, member
 from tests.portal.helpers import logged_in
-from tests.review_setup import call_under_review, expert_pool, make_expert
 from workflow.choices import DrawState, InvitationState, Role
 from workflow.models import Draw, Invitation
 from workflow.services import review as svc

@@ -156,7 +156,7 @@ def test_cancel_needs_a_reason(world):
 
 
 def test_start_review_waits_for_undecided_avoidance_requests(db):
-    from tests.review_setup import make_expert
+    from tests.factories import make_expert
     from workflow.services.applications import application_accept, application_submit
     from workflow.services.avoidance import avoidance_request_accept, avoidance_request_file
 

@@ -6,8 +6,14 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.factories import OfficeFactory, OrganisationFactory, member
-from tests.review_setup import call_under_review, expert_pool, make_expert
+from tests.factories import (
+    OfficeFactory,
+    OrganisationFactory,
+    call_under_review,
+    expert_pool,
+    make_expert,
+    member,
+)
 from workflow.choices import (
     AssignmentState,
     DrawMode,
