@@ -97,9 +97,12 @@ else:
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # Pub/sub rather than the list-based core layer: it fans out to 1,000 sockets in ~0.3 s
+    # instead of dropping group sends past its per-channel capacity (benchmarks/notify.py,
+    # docs/decisions/0006-notifications.md). Missed messages are caught up from the outbox.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
@@ -134,6 +137,10 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Attachments are never served from a public URL: the portal streams them after a
 # permission check, so MEDIA_URL is only a namespace.
 MEDIA_URL = "/media-not-public/"
+
+# Absolute links in e-mail need the public address of the portal.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+NOTIFICATIONS_HEARTBEAT = int(os.environ.get("NOTIFICATIONS_HEARTBEAT", "30"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@jiebang.local")

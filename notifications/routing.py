@@ -1,3 +1,9 @@
-"""WebSocket routes. The notification consumer arrives with the notifications issue."""
+"""WebSocket routes (config/asgi.py wraps them in the session and origin checks)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from notifications.consumers import NotificationConsumer
+
+websocket_urlpatterns = [
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
+]

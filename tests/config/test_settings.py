@@ -1,5 +1,6 @@
 """The settings switch between embedded defaults and real components."""
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -52,7 +53,7 @@ def test_real_components_when_urls_are_set():
         "s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND']",
     )
     assert result.returncode == 0, result.stderr
-    assert "postgresql" in result.stdout and "RedisChannelLayer" in result.stdout
+    assert "postgresql" in result.stdout and "RedisPubSubChannelLayer" in result.stdout
 
 
 def test_language_and_time_zone():
@@ -64,7 +65,17 @@ def test_language_and_time_zone():
 @pytest.mark.redis
 def test_redis_channel_layer_round_trip():
     layer = get_channel_layer()
-    assert type(layer).__name__ == "RedisChannelLayer"
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.send)(channel, {"type": "ping", "text": "你好"})
-    assert async_to_sync(layer.receive)(channel) == {"type": "ping", "text": "你好"}
+    assert type(layer).__name__ == "RedisPubSubChannelLayer"
+
+    async def round_trip():
+        channel = await layer.new_channel()
+        # Pub/sub delivers only to subscribers: listen first, then send.
+        receiving = asyncio.ensure_future(layer.receive(channel))
+        await asyncio.sleep(0.2)
+        await layer.send(channel, {"type": "ping", "text": "你好"})
+        try:
+            return await asyncio.wait_for(receiving, timeout=5)
+        finally:
+            await layer.flush()
+
+    assert async_to_sync(round_trip)() == {"type": "ping", "text": "你好"}

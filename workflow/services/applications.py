@@ -12,6 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications import recipients
+from notifications.kinds import APPLICATION_TRANSITIONS, Kind
+from notifications.messenger import notify
 from workflow import access, audit
 from workflow.choices import (
     ApplicationState,
@@ -294,6 +297,18 @@ def application_submit(*, application: Application, by: Any) -> Application:
             raise Invalid(_("The application cannot be submitted yet."), problems)
         application.submitted_at = now
         apply_transition(application, "submit", by=by, role=role, update_fields=("submitted_at",))
+        notify(
+            Kind.APPLICATION_RESUBMITTED if correcting else Kind.APPLICATION_SUBMITTED,
+            recipients.applicants_of(application.organisation_id),
+            application,
+        )
+        notify(
+            Kind.OFFICE_APPLICATION_RESUBMITTED
+            if correcting
+            else Kind.OFFICE_APPLICATION_SUBMITTED,
+            recipients.office_staff_of(call.office_id),
+            application,
+        )
     return application
 
 
@@ -311,6 +326,12 @@ def application_withdraw(*, application: Application, by: Any, reason: str = "")
         if now >= application.call.closes_at and not correcting:
             raise Invalid(_("Applications can be withdrawn only before the call closes."))
         apply_transition(application, "withdraw", by=by, role=role, reason=reason)
+        notify(
+            Kind.APPLICATION_WITHDRAWN,
+            recipients.applicants_of(application.organisation_id),
+            application,
+            reason=reason,
+        )
     return application
 
 
@@ -344,6 +365,13 @@ def _formal_check(
         )
         FormalCheck.objects.create(
             application=application, outcome=outcome, reason=reason, checked_by=by
+        )
+        notify(
+            APPLICATION_TRANSITIONS[transition],
+            recipients.applicants_of(application.organisation_id),
+            application,
+            reason=reason,
+            due=application.correction_due,
         )
     return application
 
@@ -391,6 +419,12 @@ def _office_step(application: Application, by: Any, step: str, reason: str = "")
                 % {"state": application.call.get_state_display()}
             )
         apply_transition(application, step, by=by, role=role, reason=reason)
+        notify(
+            APPLICATION_TRANSITIONS[step],
+            recipients.applicants_of(application.organisation_id),
+            application,
+            reason=reason,
+        )
     return application
 
 

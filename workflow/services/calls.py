@@ -8,6 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications import recipients
+from notifications.kinds import Kind
+from notifications.messenger import notify
 from workflow import access, audit
 from workflow.choices import (
     ApplicantType,
@@ -199,4 +202,11 @@ def call_cancel(*, call: Call, by: Any, reason: str) -> Call:
         call = lock(call)
         role = access.require_office(by, call)
         apply_transition(call, "cancel", by=by, role=role, reason=reason)
+        live = call.applications.exclude(state=ApplicationState.WITHDRAWN)
+        notify(
+            Kind.CALL_CANCELLED,
+            recipients.applicants_of(live.values_list("organisation_id", flat=True)),
+            call,
+            reason=reason,
+        )
     return call

@@ -18,6 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from notifications import recipients
+from notifications.kinds import Kind
+from notifications.messenger import notify
 from workflow import access, audit
 from workflow.choices import (
     AssignmentState,
@@ -207,6 +210,7 @@ def _create_invitations(draw: Draw, by: Any) -> None:
         apply_transition(
             invitation, "invite", by=by, role=Role.OFFICE_STAFF, update_fields=("invited_at",)
         )
+    notify(Kind.EXPERT_INVITED, recipients.invited_experts(draw.pk), draw)
 
 
 def _require_invitee(invitation: Invitation, by: Any) -> None:
@@ -258,6 +262,12 @@ def invitation_decline(*, invitation: Invitation, by: Any, reason: str) -> Invit
             reason=reason,
             update_fields=("reason", "answered_at"),
         )
+        notify(
+            Kind.OFFICE_INVITATION_DECLINED,
+            recipients.office_staff_of(invitation.draw.call.office_id),
+            invitation,
+            reason=reason,
+        )
         promote_alternate(invitation)
     return invitation
 
@@ -282,6 +292,14 @@ def invitation_withdraw_for_conflict(*, invitation: Invitation, by: Any, reason:
             reason=reason,
             update_fields=("reason",),
         )
+        if role == Role.EXPERT:
+            told, kind = (
+                recipients.office_staff_of(invitation.draw.call.office_id),
+                Kind.OFFICE_EXPERT_CONFLICT,
+            )
+        else:
+            told, kind = recipients.expert_users(invitation.expert_id), Kind.EXPERT_WITHDRAWN
+        notify(kind, told, invitation, reason=reason)
         _void_assignments(invitation, by, role, reason)
         promote_alternate(invitation)
     return invitation
@@ -324,6 +342,7 @@ def promote_alternate(vacated: Invitation) -> Invitation | None:
             % {"id": vacated.pk},
             update_fields=("invited_at",),
         )
+        notify(Kind.EXPERT_INVITED, recipients.expert_users(reserve.expert_id), draw)
         return reserve
     audit.record(
         action="draw.short",
@@ -335,6 +354,7 @@ def promote_alternate(vacated: Invitation) -> Invitation | None:
         reason=_("No alternate fits; the office may redraw."),
         diff={"vacated_invitation": vacated.pk, "application": vacated.application_id},
     )
+    notify(Kind.OFFICE_DRAW_SHORT, recipients.office_staff_of(draw.call.office_id), draw)
     return None
 
 

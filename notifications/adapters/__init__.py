@@ -1,0 +1,1 @@
+"""Delivery adapters: each takes committed notifications and delivers them one way."""
