@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test test-postgres lint format messages clean
+.PHONY: help install run test test-postgres lint format messages messages-check clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -46,6 +46,15 @@ format: $(STAMP) ## apply ruff fixes and formatting
 messages: $(STAMP) ## extract and compile the translation catalogues
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=tests
 	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
+
+messages-check: $(STAMP) ## fail when a user-facing string has no Chinese translation (needs gettext)
+	@cp locale/zh_Hans/LC_MESSAGES/django.po /tmp/jiebang-django.po.bak
+	@DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=benchmarks -v0
+	@missing=$$(msgattrib --untranslated locale/zh_Hans/LC_MESSAGES/django.po | grep -c '^msgid' || true); \
+	 fuzzy=$$(msgattrib --only-fuzzy locale/zh_Hans/LC_MESSAGES/django.po | grep -c '^msgid' || true); \
+	 cp /tmp/jiebang-django.po.bak locale/zh_Hans/LC_MESSAGES/django.po; \
+	 if [ "$$missing$$fuzzy" != "00" ]; then echo "untranslated: $$missing, fuzzy: $$fuzzy (run make messages and translate)"; exit 1; fi; \
+	 echo "every message has a Chinese translation"
 
 clean: ## remove the virtualenv and the local database
 	rm -rf $(VENV) var

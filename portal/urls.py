@@ -59,4 +59,5 @@ urlpatterns = [
     path("", include("portal.urls_experts")),  # office/experts/..., avoidance requests
     path("", include("portal.urls_draws")),  # office/review/<call>/draw..., expert/invitations/
     path("", include("portal.urls_scoring")),  # expert/assignments/..., office/review/ranking
+    path("", include("portal.urls_publicity")),  # publicity/..., office/objections/...
 ]

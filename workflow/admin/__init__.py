@@ -4,4 +4,5 @@ from workflow.admin import (
     core,  # noqa: F401
     experts,  # noqa: F401
     rubrics,  # noqa: F401
+    subsidies,  # noqa: F401
 )

@@ -4,6 +4,7 @@ from workflow.models.calendar import CalendarDay
 from workflow.models.calls import Call
 from workflow.models.experts import AvoidanceRequest, Expert, ExpertRelation
 from workflow.models.organisations import Department, Membership, Office, Organisation
+from workflow.models.publicity import Objection, Publicity
 from workflow.models.review import (
     ApplicationUserObjectPermission,
     Assignment,
@@ -12,6 +13,7 @@ from workflow.models.review import (
     Invitation,
 )
 from workflow.models.rubric import Indicator, Rubric, Score, VerifiedValue
+from workflow.models.subsidies import SubsidyRule
 
 __all__ = [
     "Application",
@@ -33,9 +35,12 @@ __all__ = [
     "Indicator",
     "Invitation",
     "Membership",
+    "Objection",
     "Office",
     "Organisation",
+    "Publicity",
     "Rubric",
     "Score",
+    "SubsidyRule",
     "VerifiedValue",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,7 @@ from workflow.models import (
     FormalCheck,
     Organisation,
 )
+from workflow.rules.publicity import require_not_suspended
 from workflow.rules.submission import ApplicationContent, CallTerms, submission_problems
 from workflow.rules.uploads import BadUpload, check_pdf
 from workflow.services.base import apply_transition, clean_reason, lock, record_edit
@@ -408,7 +409,13 @@ _OFFICE_STEPS: dict[str, tuple[Role, str]] = {
 }
 
 
-def _office_step(application: Application, by: Any, step: str, reason: str = "") -> Application:
+def _office_step(
+    application: Application,
+    by: Any,
+    step: str,
+    reason: str = "",
+    guard: Callable[[Application], None] | None = None,
+) -> Application:
     role_needed, call_state = _OFFICE_STEPS[step]
     with transaction.atomic():
         application = lock(application)
@@ -418,6 +425,10 @@ def _office_step(application: Application, by: Any, step: str, reason: str = "")
                 _("The call is “%(state)s”; this step belongs to another stage.")
                 % {"state": application.call.get_state_display()}
             )
+        if guard is not None:
+            # Under the row lock: objection_file locks the same row, so an objection and an
+            # approval cannot pass each other.
+            guard(application)
         apply_transition(application, step, by=by, role=role, reason=reason)
         notify(
             APPLICATION_TRANSITIONS[step],
@@ -445,7 +456,14 @@ def application_not_select(*, application: Application, by: Any, reason: str) ->
 
 
 def application_approve(*, application: Application, by: Any, reason: str = "") -> Application:
-    return _office_step(application, by, "approve", clean_reason(reason, required=False))
+    # 招标投标法实施条例 第五十四条: the item is suspended while an objection is open.
+    return _office_step(
+        application,
+        by,
+        "approve",
+        clean_reason(reason, required=False),
+        guard=require_not_suspended,
+    )
 
 
 def application_not_approve(*, application: Application, by: Any, reason: str) -> Application:
