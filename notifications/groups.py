@@ -6,8 +6,9 @@ from the client:
 
 - `user.<id>`: every open tab of one user; joined by NotificationConsumer for the session user.
 - `session.<digest>`: the sockets opened with one login session; told to close at logout.
-- `call.<id>.review`: reserved for the live review dashboard (one group per call, joined by a
-  dashboard consumer after `workflow.access.require_office`); not used yet.
+- `call.<id>.review`: the live review dashboard of one call, joined by ReviewDashboardConsumer
+  (notifications/dashboard.py) for office staff and directors of the call's office; told
+  `review.changed` after every decision that changes the call's scoring progress.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import hashlib
 MESSAGE = "notify.message"  # {"notification": {...}} one new notification
 READ = "notify.read"  # {"ids": [...] | None, "up_to": id | None, "unread": n}
 SESSION_CLOSED = "notify.session_closed"  # the login session ended
+REVIEW_CHANGED = "review.changed"  # {"call": id} a call's scoring progress changed
 
 
 def user_group(user_id: int) -> str:

@@ -42,12 +42,12 @@ class Kind(models.TextChoices):
     OFFICE_INVITATION_DECLINED = "office_invitation_declined", _("Expert declined")
     OFFICE_EXPERT_CONFLICT = "office_expert_conflict", _("Expert withdrawn for a conflict")
     OFFICE_DRAW_SHORT = "office_draw_short", _("No alternate left")
-    OFFICE_PANEL_SCORED = "office_panel_scored", _("Panel finished scoring")  # hook: scoring
+    OFFICE_PANEL_SCORED = "office_panel_scored", _("Panel finished scoring")
     OFFICE_OBJECTION_RECEIVED = "office_objection_received", _("Objection received")  # hook
     # To an expert.
     EXPERT_INVITED = "expert_invited", _("Review invitation")
     EXPERT_WITHDRAWN = "expert_withdrawn", _("Withdrawn from a review")
-    EXPERT_SHEET_REOPENED = "expert_sheet_reopened", _("Score sheet reopened")  # hook: scoring
+    EXPERT_SHEET_REOPENED = "expert_sheet_reopened", _("Score sheet reopened")
     # To a department approver.
     COUNTERSIGN_REQUESTED = "countersign_requested", _("Countersign requested")  # hook
     # Reminders, sent by the scheduler (notifications.reminders).
@@ -80,6 +80,7 @@ office_application_page = _path("portal:office_application_detail")
 draw_page = _path("portal:draw_page", "call_id")
 invitations_page = _fixed("portal:invitation_list")
 public_call_page = _path("portal:call_detail")
+expert_sheet_page = _path("portal:expert_sheet")
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ SPECS: dict[Kind, Spec] = {
         invitations_page,
     ),
     K.EXPERT_SHEET_REOPENED: Spec(
-        _("Your score sheet for “%(application)s” was reopened: %(reason)s")
+        _("Your score sheet for “%(application)s” was reopened: %(reason)s"), expert_sheet_page
     ),
     K.COUNTERSIGN_REQUESTED: Spec(_("Your department is asked to countersign “%(subject)s”.")),
     K.REMINDER_WINDOW_CLOSING: Spec(

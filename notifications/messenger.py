@@ -198,3 +198,20 @@ def deliver(notifications: list[Notification]) -> None:
                 adapter.__module__,
                 len(notifications),
             )
+
+
+def review_changed(call_id: int) -> None:
+    """Tell the call's live review dashboards, once the current transaction commits, that its
+    scoring progress changed. Nothing is stored: a dashboard reads a fresh snapshot on the
+    event and on every (re)connection, so a lost event costs at most one heartbeat of delay.
+    A rolled-back decision sends nothing; a failed send is logged, never raised."""
+    transaction.on_commit(partial(_push_review_changed, call_id), robust=True)
+
+
+def _push_review_changed(call_id: int) -> None:
+    from notifications.adapters import websocket
+
+    try:
+        websocket.push_review_changed(call_id)
+    except Exception:
+        logger.warning("could not tell the review dashboards of call %s", call_id, exc_info=True)

@@ -1,12 +1,12 @@
 """Expert review, scoring side: the expert's score sheets, the office's sheets, ranking, values.
 
 Prefixes: expert/assignments/..., office/review/<call>/ranking..., office/review/<call>/values...,
-office/review/sheets/...
+office/review/<call>/dashboard/, office/review/sheets/...
 """
 
 from django.urls import path
 
-from portal.views import ranking, scoring
+from portal.views import dashboard, ranking, scoring
 
 urlpatterns = [
     # Expert
@@ -45,6 +45,12 @@ urlpatterns = [
         "office/review/<int:call_pk>/ranking/rubric/",
         ranking.rubric_settings,
         name="office_ranking_settings",
+    ),
+    # Office: the live review dashboard
+    path(
+        "office/review/<int:call_pk>/dashboard/",
+        dashboard.review_dashboard,
+        name="office_review_dashboard",
     ),
     # Office: verified values
     path("office/review/<int:call_pk>/values/", ranking.values_overview, name="office_values"),

@@ -88,5 +88,11 @@ def push_read(user_id: int, *, ids: list[int] | None, up_to: int | None, unread:
     send_events([(groups.user_group(user_id), event)])
 
 
+def push_review_changed(call_id: int) -> bool:
+    """Tell the call's live review dashboards to read a fresh snapshot."""
+    event = {"type": groups.REVIEW_CHANGED, "call": int(call_id)}
+    return send_events([(groups.call_review_group(call_id), event)])[0]
+
+
 def close_session(session_key: str) -> None:
     send_events([(groups.session_group(session_key), {"type": groups.SESSION_CLOSED})])

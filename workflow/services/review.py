@@ -20,7 +20,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from notifications import recipients
 from notifications.kinds import Kind
-from notifications.messenger import notify
+from notifications.messenger import notify, review_changed
 from workflow import access, audit
 from workflow.choices import (
     AssignmentState,
@@ -211,6 +211,7 @@ def _create_invitations(draw: Draw, by: Any) -> None:
             invitation, "invite", by=by, role=Role.OFFICE_STAFF, update_fields=("invited_at",)
         )
     notify(Kind.EXPERT_INVITED, recipients.invited_experts(draw.pk), draw)
+    review_changed(draw.call_id)  # the dashboard counts the answers awaited
 
 
 def _require_invitee(invitation: Invitation, by: Any) -> None:
@@ -245,6 +246,7 @@ def invitation_accept(*, invitation: Invitation, by: Any, declaration: str) -> I
             )
             assign_perm(SCORE, by, assignment)
             assign_perm(VIEW_APPLICATION, by, application)
+        review_changed(invitation.draw.call_id)
     return invitation
 
 
@@ -269,6 +271,7 @@ def invitation_decline(*, invitation: Invitation, by: Any, reason: str) -> Invit
             reason=reason,
         )
         promote_alternate(invitation)
+        review_changed(invitation.draw.call_id)  # an alternate is now awaited
     return invitation
 
 
@@ -302,6 +305,7 @@ def invitation_withdraw_for_conflict(*, invitation: Invitation, by: Any, reason:
         notify(kind, told, invitation, reason=reason)
         _void_assignments(invitation, by, role, reason)
         promote_alternate(invitation)
+        review_changed(invitation.draw.call_id)
     return invitation
 
 
@@ -400,6 +404,7 @@ def draw_redraw(*, draw: Draw, by: Any, reason: str) -> Draw:
             reason=reason,
             diff={**settings, "replaces": draw.pk},
         )
+        review_changed(draw.call_id)  # the old panel's sheets are void
     return draw_perform(draw=fresh, by=by)
 
 

@@ -18,6 +18,9 @@
   the application whatever its score. An expert who suspects one says so in a comment; a
   single expert cannot disqualify an application on their own, since the panel decides
   collectively.
+- Messages (docs/notifications.md): a reopened sheet tells its expert, with the reason; the
+  submission that completes the panel tells the office's staff. Every change of a call's
+  progress (submit, reopen, explain) tells its live review dashboards after commit.
 - The ranking and the shortlist are in workflow.services.ranking.
 """
 
@@ -33,14 +36,25 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications import recipients
+from notifications.kinds import Kind
+from notifications.messenger import notify, review_changed
 from workflow import access
-from workflow.choices import ApplicationState, AssignmentState, CallState, IndicatorKind, Role
+from workflow.choices import (
+    ApplicationState,
+    AssignmentState,
+    CallState,
+    IndicatorKind,
+    InvitationState,
+    Role,
+)
 from workflow.errors import Conflict, Invalid, NotPermitted
 from workflow.models import (
     Application,
     Assignment,
     Call,
     Indicator,
+    Invitation,
     Score,
     VerifiedValue,
 )
@@ -236,7 +250,32 @@ def score_sheet_submit(
             diff={**signed, "digest": _digest(signed)},
             update_fields=("submitted_at", "total"),
         )
+        call = assignment.application.call
+        if _panel_finished(assignment, call):
+            notify(
+                Kind.OFFICE_PANEL_SCORED,
+                recipients.office_staff_of(call.office_id),
+                assignment.invitation.draw,
+            )
+        review_changed(call.pk)
     return assignment
+
+
+def _panel_finished(assignment: Assignment, call: Call) -> bool:
+    """Whether every live sheet of the call is now submitted and no invited expert still owes
+    an answer (an acceptance would open more sheets).
+
+    Asked after the audit record, that is with the audit chain's head lock held: of experts
+    submitting their last sheets at the same moment, each asks only once the one before has
+    committed, so the last to commit sees every other sheet submitted and exactly one message
+    goes out, also on PostgreSQL under READ COMMITTED.
+    """
+    live = Assignment.objects.filter(application__call=call).exclude(state=AssignmentState.VOID)
+    if live.exclude(state=AssignmentState.SUBMITTED).exists():
+        return False
+    return not Invitation.objects.filter(
+        draw_id=assignment.invitation.draw_id, state=InvitationState.INVITED
+    ).exists()
 
 
 def score_sheet_reopen(*, assignment: Assignment, by: Any, reason: str) -> Assignment:
@@ -259,6 +298,13 @@ def score_sheet_reopen(*, assignment: Assignment, by: Any, reason: str) -> Assig
             diff={"explanation_cleared": old_explanation} if old_explanation else {},
             update_fields=("reopen_reason", "explanation", "total"),
         )
+        notify(
+            Kind.EXPERT_SHEET_REOPENED,
+            recipients.expert_users(assignment.expert_id),
+            assignment,
+            reason=reason,
+        )
+        review_changed(assignment.application.call_id)
     return assignment
 
 
@@ -284,6 +330,7 @@ def score_sheet_explain(*, assignment: Assignment, by: Any, explanation: str) ->
             role=role,
             diff={"explanation": {"old": old, "new": explanation}},
         )
+        review_changed(assignment.application.call_id)  # may clear a dispersion flag
     return assignment
 
 
