@@ -43,7 +43,7 @@ class Kind(models.TextChoices):
     OFFICE_EXPERT_CONFLICT = "office_expert_conflict", _("Expert withdrawn for a conflict")
     OFFICE_DRAW_SHORT = "office_draw_short", _("No alternate left")
     OFFICE_PANEL_SCORED = "office_panel_scored", _("Panel finished scoring")
-    OFFICE_OBJECTION_RECEIVED = "office_objection_received", _("Objection received")  # hook
+    OFFICE_OBJECTION_RECEIVED = "office_objection_received", _("Objection received")
     # To an expert.
     EXPERT_INVITED = "expert_invited", _("Review invitation")
     EXPERT_WITHDRAWN = "expert_withdrawn", _("Withdrawn from a review")
@@ -52,9 +52,9 @@ class Kind(models.TextChoices):
     COUNTERSIGN_REQUESTED = "countersign_requested", _("Countersign requested")  # hook
     # Reminders, sent by the scheduler (notifications.reminders).
     REMINDER_WINDOW_CLOSING = "reminder_window_closing", _("Application window closing")
-    REMINDER_REVIEW_DUE = "reminder_review_due", _("Review due")  # hook: review deadline
+    REMINDER_REVIEW_DUE = "reminder_review_due", _("Review due")
     REMINDER_REPORT_DUE = "reminder_report_due", _("Report due")  # hook: landing reports
-    REMINDER_PUBLICITY_ENDING = "reminder_publicity_ending", _("Public notice ending")  # hook
+    REMINDER_PUBLICITY_ENDING = "reminder_publicity_ending", _("Public notice ending")
 
 
 UrlOf = Callable[[Any], str]

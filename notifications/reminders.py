@@ -5,10 +5,10 @@ Each rule yields Reminders with a key that names what is reminded of and at whic
 transaction as the notifications; the key is unique, so a second run (or a second scheduler
 racing the first) sends nothing.
 
-Rules now: the application window closing in 3 days and in 1 day, to organisations whose
-application is still a draft. The other reminders of the notifications issue need dates the
-domain does not hold yet; each is one more rule here (see docs/notifications.md):
-review due (a review deadline on Draw), report due (ProgressReport), publicity ending (Publicity).
+Rules: the application window closing in 3 days and in 1 day (organisations whose application
+is still a draft); scores due in 2 days and in 1 day (experts with an unsubmitted sheet); the
+public notice ending within a day (the call's office staff). Report due waits for the landing
+reports (ProgressReport) of the processes issue; it will be one more rule here.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from notifications import recipients
 from notifications.kinds import Kind
 from notifications.messenger import notify
 from notifications.models import ReminderLog
-from workflow.choices import ApplicationState, CallState
-from workflow.models import Application
+from workflow.choices import ApplicationState, AssignmentState, CallState, DrawState
+from workflow.models import Application, Assignment, Draw, Publicity
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,62 @@ def window_closing(now: dt.datetime) -> Iterator[Reminder]:
         )
 
 
-RULES: list[Callable[[dt.datetime], Iterator[Reminder]]] = [window_closing]
+def _stage(left: dt.timedelta, stages: tuple[int, ...]) -> int:
+    return next(days for days in stages if left <= days * DAY)
+
+
+REVIEW_STAGES = (1, 2)
+
+
+def review_due(now: dt.datetime) -> Iterator[Reminder]:
+    """Experts whose sheets of a drawn panel are not submitted, 2 days and 1 day before the
+    office's due date."""
+    sheets = (
+        Assignment.objects.filter(
+            state__in=[AssignmentState.OPEN, AssignmentState.REOPENED],
+            invitation__draw__state=DrawState.DRAWN,
+            invitation__draw__review_due__gt=now,
+            invitation__draw__review_due__lte=now + max(REVIEW_STAGES) * DAY,
+        )
+        .values_list("invitation__draw_id", "expert_id", "invitation__draw__review_due")
+        .distinct()
+        .order_by("invitation__draw_id", "expert_id")
+    )
+    draws = {}
+    for draw_id, expert_id, due in sheets:
+        stage = _stage(due - now, REVIEW_STAGES)
+        draw = draws.get(draw_id) or draws.setdefault(
+            draw_id, Draw.objects.select_related("call").get(pk=draw_id)
+        )
+        yield Reminder(
+            key=f"review_due:{draw_id}:{expert_id}:{stage}d",
+            kind=Kind.REMINDER_REVIEW_DUE,
+            recipients=recipients.expert_users(expert_id),
+            obj=draw,
+            context={"call": draw.call.title, "due": due},
+        )
+
+
+def publicity_ending(now: dt.datetime) -> Iterator[Reminder]:
+    """The office, a day before its public notice ends: objections still to answer, and the
+    countersign to prepare."""
+    for publicity in Publicity.objects.filter(
+        ends_at__gt=now, ends_at__lte=now + DAY, call__state=CallState.PUBLICITY
+    ).select_related("call"):
+        yield Reminder(
+            key=f"publicity_ending:{publicity.pk}",
+            kind=Kind.REMINDER_PUBLICITY_ENDING,
+            recipients=recipients.office_staff_of(publicity.call.office_id),
+            obj=publicity.call,
+            context={"call": publicity.call.title, "due": publicity.ends_at},
+        )
+
+
+RULES: list[Callable[[dt.datetime], Iterator[Reminder]]] = [
+    window_closing,
+    review_due,
+    publicity_ending,
+]
 
 
 def send(reminder: Reminder) -> bool:

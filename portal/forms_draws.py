@@ -39,6 +39,11 @@ class DrawConfigureForm(forms.Form):
     alternates = forms.IntegerField(
         label=_("Ordered alternates"), min_value=0, max_value=10, initial=2
     )
+    review_due = forms.DateTimeField(
+        label=_("Scores due by"),
+        required=False,
+        help_text=_("Experts are reminded two days and one day before. Format: 2026-12-01 17:00"),
+    )
 
     def clean_required_sectors(self) -> list[str]:
         raw = self.cleaned_data["required_sectors"]

@@ -100,3 +100,63 @@ def test_two_schedulers_racing_send_each_reminder_once(closing):
         t.join()
     assert errors == []
     assert reminded() == [(u.pk, 1) for u in drafters]
+
+
+def test_experts_with_open_sheets_are_reminded_two_days_and_one_day_before_review_is_due():
+    from tests.factories import review_call, review_panel, submit_at
+    from workflow.models import Draw
+
+    call, _staff, applications = review_call(applications=1)
+    draw, sheets = review_panel(call, applications, experts=2)
+    due = timezone.now() + dt.timedelta(days=5)
+    Draw.objects.filter(pk=draw.pk).update(review_due=due, state="drawn")
+    (done_expert, [done_sheet]), (late_expert, _) = list(sheets.items())
+    submit_at(done_sheet, "0.8")
+
+    def review_reminders():
+        return sorted(
+            Notification.objects.filter(kind=Kind.REMINDER_REVIEW_DUE).values_list(
+                "recipient_id", flat=True
+            )
+        )
+
+    with time_machine.travel(due - dt.timedelta(days=3)):
+        reminders.run()
+    assert review_reminders() == []
+    for _ in range(2):  # the job runs twice: one reminder
+        with time_machine.travel(due - dt.timedelta(days=2)):
+            reminders.run()
+    assert review_reminders() == [late_expert.user_id]
+    with time_machine.travel(due - dt.timedelta(hours=12)):
+        reminders.run()
+    assert review_reminders() == [late_expert.user_id, late_expert.user_id]
+    assert done_expert.user_id not in review_reminders()
+
+
+def test_the_office_is_reminded_once_before_its_public_notice_ends():
+    from tests.factories import force_state
+    from workflow.choices import CallState
+    from workflow.models import Publicity
+
+    call = published_call()
+    staff = member(Role.OFFICE_STAFF, call.office)
+    force_state(call, CallState.PUBLICITY)
+    ends = timezone.now() + dt.timedelta(days=4)
+    Publicity.objects.create(
+        call=call, starts_at=timezone.now(), ends_at=ends, working_days=5, published_by=staff
+    )
+    with time_machine.travel(ends - dt.timedelta(days=2)):
+        reminders.run()
+    assert not Notification.objects.filter(kind=Kind.REMINDER_PUBLICITY_ENDING).exists()
+    for _ in range(2):
+        with time_machine.travel(ends - dt.timedelta(hours=20)):
+            reminders.run()
+    from workflow.models import Membership
+
+    office_staff = Membership.objects.filter(office=call.office, role=Role.OFFICE_STAFF)
+    assert sorted(
+        Notification.objects.filter(kind=Kind.REMINDER_PUBLICITY_ENDING).values_list(
+            "recipient_id", flat=True
+        )
+    ) == sorted(office_staff.values_list("user_id", flat=True))
+    assert staff.pk in office_staff.values_list("user_id", flat=True)

@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import OfficeFactory, call_under_review, expert_pool, make_expert, member
 from tests.portal.helpers import logged_in
@@ -19,6 +20,7 @@ CONFIGURE = {
     "load_cap": "3",
     "required_sectors": "新能源汽车",
     "alternates": "2",
+    "review_due": "2030-12-01 17:00",
 }
 
 
@@ -37,6 +39,7 @@ def test_office_configures_performs_and_sees_the_draw(setup):
     assert response.status_code == 302
     draw = Draw.objects.get(call=call)
     assert draw.required_sectors == ["新能源汽车"]
+    assert timezone.localtime(draw.review_due).strftime("%Y-%m-%d %H:%M") == "2030-12-01 17:00"
     client.post(reverse("portal:draw_perform", args=[call.pk, draw.pk]))
     draw.refresh_from_db()
     assert draw.state == DrawState.DRAWN

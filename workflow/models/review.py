@@ -41,6 +41,7 @@ class Draw(ConcurrentTransitionMixin, models.Model):
         _("most experts from one region"), null=True, blank=True
     )
     alternates = models.PositiveSmallIntegerField(_("ordered alternates"), default=2)
+    review_due = models.DateTimeField(_("scores due by"), null=True, blank=True)
     state = FSMField(_("state"), choices=D.choices, default=D.CONFIGURED, protected=True)
     seed_commitment = models.CharField(_("seed commitment (SHA-256)"), max_length=64, blank=True)
     seed = models.CharField(_("revealed seed"), max_length=64, blank=True)

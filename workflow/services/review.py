@@ -78,6 +78,7 @@ def draw_configure(*, call: Call, by: Any, **settings: Any) -> Draw:
         "cap_per_employer": settings.get("cap_per_employer"),
         "cap_per_region": settings.get("cap_per_region"),
         "alternates": settings.get("alternates", 2),
+        "review_due": settings.get("review_due"),
     }
     with transaction.atomic():
         call = lock(call)
@@ -390,6 +391,7 @@ def draw_redraw(*, draw: Draw, by: Any, reason: str) -> Draw:
                 "cap_per_employer",
                 "cap_per_region",
                 "alternates",
+                "review_due",
             )
         }
         fresh = Draw.objects.create(
