@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from workflow import access
 from workflow.choices import DrawState, InvitationState
 from workflow.errors import DomainError
-from workflow.models import Call, Draw, Expert, Invitation
+from workflow.models import Application, Call, Draw, Expert, Invitation
 from workflow.selectors import review as selectors
 from workflow.services import review as svc
 
@@ -35,20 +35,20 @@ def _draw(request: HttpRequest, call: Call, draw_pk: int) -> Draw:
 
 
 def _exclusion_rows(draw: Draw) -> list[dict]:
-    if not draw.inputs:
-        return []
-    experts = Expert.objects.in_bulk(
-        {int(e) for by in draw.inputs.get("exclusions", {}).values() for e in by}
-    )
-    rows = []
-    for app, by_expert in draw.inputs.get("exclusions", {}).items():
-        for expert_id, hits in by_expert.items():
-            for rule, _code, fact in hits:
-                rows.append(
-                    {"application": app, "expert": experts.get(int(expert_id)), "rule": rule,
-                     "fact": fact}
-                )  # fmt: skip
-    return rows
+    recorded = draw.inputs.get("exclusions", {}) if draw.inputs else {}
+    experts = Expert.objects.in_bulk({int(e) for by in recorded.values() for e in by})
+    applications = Application.objects.in_bulk([int(a) for a in recorded])
+    return [
+        {
+            "application": applications.get(int(app)),
+            "expert": experts.get(int(expert_id)),
+            "rule": rule,
+            "fact": fact,
+        }
+        for app, by_expert in recorded.items()
+        for expert_id, hits in by_expert.items()
+        for rule, _code, fact in hits
+    ]
 
 
 @office_required

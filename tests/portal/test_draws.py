@@ -187,3 +187,11 @@ def test_only_an_accepting_expert_downloads_the_applications_documents(drawn):
     ]
     for user in refused:
         assert logged_in(user).get(url).status_code == 404
+
+
+def test_the_draw_page_lists_each_recusal_with_its_application_and_rule(setup):
+    call, applications, staff, _experts = setup
+    insider = make_expert(employer=applications[0].organisation)
+    svc.draw_perform(draw=svc.draw_configure(call=call, by=staff), by=staff)
+    page = logged_in(staff).get(reverse("portal:draw_page", args=[call.pk])).content.decode()
+    assert insider.name in page and applications[0].title in page
