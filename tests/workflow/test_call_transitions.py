@@ -12,6 +12,7 @@ from tests.factories import (
     CallFactory,
     OfficeFactory,
     OrganisationFactory,
+    agreed_countersign,
     complete_application,
     force_state,
     member,
@@ -76,6 +77,11 @@ def test_transition_from_every_state(world, name, state):
     call, users = world
     step = STEPS[name]
     force_state(call, state)
+    if name == "decide":
+        # The director decides only after the member departments have countersigned.
+        force_state(call, S.PUBLICITY)
+        agreed_countersign(call)
+        force_state(call, state)
     before = AuditEvent.objects.count()
     if state in step.sources:
         result = _run(step, call, users[step.actor])

@@ -2,6 +2,7 @@ from workflow.models.applications import Application, ApplicationFunding, Attach
 from workflow.models.audit import AuditEvent, AuditHead
 from workflow.models.calendar import CalendarDay
 from workflow.models.calls import Call
+from workflow.models.countersign import Countersign, CountersignRound
 from workflow.models.experts import AvoidanceRequest, Expert, ExpertRelation
 from workflow.models.organisations import Department, Membership, Office, Organisation
 from workflow.models.publicity import Objection, Publicity
@@ -27,6 +28,8 @@ __all__ = [
     "AvoidanceRequest",
     "CalendarDay",
     "Call",
+    "Countersign",
+    "CountersignRound",
     "Department",
     "Draw",
     "Expert",

@@ -25,6 +25,7 @@ from workflow.errors import Conflict, Invalid
 from workflow.models import AvoidanceRequest, Call, Office
 from workflow.services.applications import application_start_review
 from workflow.services.base import apply_transition, clean_reason, lock, record_edit
+from workflow.services.countersign import countersign_complete
 
 
 def publication_problems(call: Call, now: Any) -> list[str]:
@@ -175,10 +176,16 @@ def call_start_publicity(*, call: Call, by: Any) -> Call:
 
 
 def call_decide(*, call: Call, by: Any) -> Call:
-    """The director's final decision, once every shortlisted application is decided."""
+    """The director's final decision, once every shortlisted application is decided and the
+    latest countersign round (会签) is agreed."""
+
     with transaction.atomic():
         call = lock(call)
         role = access.require_office(by, call, Role.OFFICE_DIRECTOR)
+        if call.state == CallState.PUBLICITY and not countersign_complete(call):
+            raise Invalid(
+                _("The member departments have not all agreed to the proposal (countersign).")
+            )
         open_items = call.applications.filter(state=ApplicationState.SHORTLISTED).count()
         if open_items:
             raise Invalid(
