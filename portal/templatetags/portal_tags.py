@@ -134,6 +134,10 @@ class Roles:
     def is_office(self) -> bool:
         return any(m.role in selectors.OFFICE_ROLES and m.office_id for m in self.memberships)
 
+    @property
+    def is_approver(self) -> bool:
+        return any(m.role == Role.DEPARTMENT_APPROVER and m.department_id for m in self.memberships)
+
 
 @register.simple_tag
 def user_roles(request: HttpRequest) -> Roles:
