@@ -95,12 +95,18 @@ def _timestamp(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
+def digest(data: Any) -> str:
+    """SHA-256 of the canonical JSON of `data` (sorted keys, no spaces, UTF-8): the one
+    serialisation behind audit hashes, draw commitments and signed score sheets."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def compute_hash(fields: Mapping[str, Any]) -> str:
     """SHA-256 over the canonical serialisation of an event's hashed fields."""
     payload = {name: fields[name] for name in HASHED_FIELDS}
     payload["created_at"] = _timestamp(payload["created_at"])
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return digest(payload)
 
 
 def object_label(obj: models.Model) -> str:

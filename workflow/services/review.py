@@ -9,7 +9,6 @@ see the seed before the inputs are fixed, or pick an expert (招标投标法实�
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from typing import Any
 
@@ -39,11 +38,6 @@ from workflow.services.base import apply_transition, clean_reason, lock
 
 SCORE = "workflow.score_assignment"
 VIEW_APPLICATION = "workflow.view_application"
-
-
-def _digest(data: Any) -> str:
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def draw_rules(draw: Draw) -> rules.DrawRules:
@@ -138,7 +132,7 @@ def draw_perform(*, draw: Draw, by: Any) -> Draw:
         draw.inputs = _snapshot(draw)
         if not draw.inputs["applications"]:
             raise Invalid(_("No application of this call is under review."))
-        draw.inputs_digest = _digest(draw.inputs)
+        draw.inputs_digest = audit.digest(draw.inputs)
         draw.seed_commitment = hashlib.sha256(seed.encode()).hexdigest()
         apply_transition(
             draw,
@@ -178,7 +172,7 @@ def draw_perform(*, draw: Draw, by: Any) -> Draw:
             "reveal",
             by=by,
             role=role,
-            diff={"seed": seed, "result_digest": _digest(result)},
+            diff={"seed": seed, "result_digest": audit.digest(result)},
             update_fields=("seed", "result", "drawn_at"),
         )
         _create_invitations(draw, by)

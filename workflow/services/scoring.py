@@ -26,8 +26,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -39,7 +37,7 @@ from django.utils.translation import gettext as _
 from notifications import recipients
 from notifications.kinds import Kind
 from notifications.messenger import notify, review_changed
-from workflow import access
+from workflow import access, audit
 from workflow.choices import (
     ApplicationState,
     AssignmentState,
@@ -103,11 +101,6 @@ def _tree(call: Call) -> RubricTree:
     if tree is None:
         raise Invalid(_("This call has no rubric yet."))
     return tree
-
-
-def _digest(data: Any) -> str:
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 # Score sheets ------------------------------------------------------------------------------------
@@ -247,7 +240,7 @@ def score_sheet_submit(
             "submit",
             by=by,
             role=role,
-            diff={**signed, "digest": _digest(signed)},
+            diff={**signed, "digest": audit.digest(signed)},
             update_fields=("submitted_at", "total"),
         )
         call = assignment.application.call

@@ -4,9 +4,9 @@ import hashlib
 
 from django.core.management.base import BaseCommand, CommandError
 
+from workflow.audit import digest
 from workflow.models import AuditEvent, Draw
 from workflow.rules import draw as rules
-from workflow.services.review import _digest
 
 
 class Command(BaseCommand):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         checks = [
             ("seed commitment", hashlib.sha256(draw.seed.encode()).hexdigest(),
              commit.diff.get("seed_commitment")),
-            ("recorded inputs", _digest(draw.inputs), commit.diff.get("inputs_digest")),
+            ("recorded inputs", digest(draw.inputs), commit.diff.get("inputs_digest")),
         ]  # fmt: skip
         for name, actual, committed in checks:
             if actual != committed:
