@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "portal",
     "guardian",
     "viewflow",
+    "viewflow.workflow",
     "channels",
     "workflow",
     "processes",

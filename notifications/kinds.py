@@ -55,6 +55,22 @@ class Kind(models.TextChoices):
     REMINDER_REVIEW_DUE = "reminder_review_due", _("Review due")
     REMINDER_REPORT_DUE = "reminder_report_due", _("Report due")  # hook: landing reports
     REMINDER_PUBLICITY_ENDING = "reminder_publicity_ending", _("Public notice ending")
+    # Tasks of the flows (processes): to everyone who may act on a new task, or was urged.
+    TASK_ASSIGNED = "task_assigned", _("New task")
+    TASK_URGED = "task_urged", _("Task urged")
+    # 揭榜落地 → 授牌 → 绩效评价 → 容错纠错 (issue 5).
+    AGREEMENT_SENT = "agreement_sent", _("Task agreement to confirm")
+    OFFICE_AGREEMENT_RETURNED = "office_agreement_returned", _("Task agreement returned")
+    OFFICE_REPORT_OVERDUE = "office_report_overdue", _("Progress report overdue")
+    ACCEPTANCE_DECIDED = "acceptance_decided", _("Acceptance review decided")
+    AWARDED = "awarded", _("Plaque awarded")
+    PLAQUE_REVOKED = "plaque_revoked", _("Plaque revoked")
+    PERFORMANCE_OPENED = "performance_opened", _("Performance self-report due")
+    PERFORMANCE_PUBLISHED = "performance_published", _("Performance evaluation published")
+    OFFICE_TOLERANCE_REQUESTED = "office_tolerance_requested", _("Fault-tolerance request")
+    TOLERANCE_DECIDED = "tolerance_decided", _("Fault-tolerance decision")
+    OFFICE_CORRECTION_REPORTED = "office_correction_reported", _("Correction reported")
+    TOLERANCE_CLOSED = "tolerance_closed", _("Fault-tolerance case closed")
 
 
 UrlOf = Callable[[Any], str]
@@ -193,6 +209,47 @@ SPECS: dict[Kind, Spec] = {
     K.REMINDER_REVIEW_DUE: Spec(_("Reminder: your review for “%(call)s” is due by %(due)s.")),
     K.REMINDER_REPORT_DUE: Spec(_("Reminder: the report “%(subject)s” is due by %(due)s.")),
     K.REMINDER_PUBLICITY_ENDING: Spec(_("The public notice of “%(call)s” ends at %(due)s.")),
+    # %(subject)s is the object's name; %(task)s the task's title.
+    K.TASK_ASSIGNED: Spec(_("New task: %(task)s (%(subject)s), due by %(due)s.")),
+    K.TASK_URGED: Spec(_("%(urger)s urges you to finish the task %(task)s (%(subject)s).")),
+    K.AGREEMENT_SENT: Spec(
+        _("The task agreement of “%(application)s” awaits your confirmation."), applicant_page
+    ),
+    K.OFFICE_AGREEMENT_RETURNED: Spec(
+        _("“%(organisation)s” returned the task agreement of “%(application)s”: %(reason)s")
+    ),
+    K.OFFICE_REPORT_OVERDUE: Spec(
+        _("The report “%(subject)s” of “%(organisation)s” is overdue since %(due)s.")
+    ),
+    K.ACCEPTANCE_DECIDED: Spec(
+        _("The acceptance review of “%(application)s” is decided: %(outcome)s."), applicant_page
+    ),
+    K.AWARDED: Spec(_("“%(application)s” is awarded the plaque %(number)s."), applicant_page),
+    K.PLAQUE_REVOKED: Spec(
+        _("The plaque %(number)s of “%(application)s” is revoked: %(reason)s"), applicant_page
+    ),
+    K.PERFORMANCE_OPENED: Spec(
+        _("The %(year)s performance self-report of “%(application)s” is due by %(due)s."),
+        applicant_page,
+    ),
+    K.PERFORMANCE_PUBLISHED: Spec(
+        _("The %(year)s performance evaluation of “%(application)s” is published: %(grade)s."),
+        applicant_page,
+    ),
+    K.OFFICE_TOLERANCE_REQUESTED: Spec(
+        _("“%(organisation)s” requests fault tolerance for “%(application)s”.")
+    ),
+    K.TOLERANCE_DECIDED: Spec(
+        _("The fault-tolerance request for “%(application)s” is decided: %(decision)s."),
+        applicant_page,
+    ),
+    K.OFFICE_CORRECTION_REPORTED: Spec(
+        _("“%(organisation)s” reported the correction of “%(application)s” for verification.")
+    ),
+    K.TOLERANCE_CLOSED: Spec(
+        _("The fault-tolerance case of “%(application)s” is closed: the correction is verified."),
+        applicant_page,
+    ),
 }
 
 # The applicant's notice for each transition of Application (workflow.models.applications).

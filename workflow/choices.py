@@ -84,6 +84,13 @@ class ApplicationState(models.TextChoices):
     NOT_SELECTED = "not_selected", _("Not selected")
     APPROVED = "approved", _("Approved")
     NOT_APPROVED = "not_approved", _("Not approved")
+    # 揭榜落地 → 评审认定 → 授牌 (issue 5): the approved application becomes the project.
+    CONSTRUCTING = "constructing", _("Under construction")
+    ACCEPTANCE = "acceptance", _("Under acceptance review")
+    RECTIFYING = "rectifying", _("Rectifying after a failed acceptance")
+    AWARDED = "awarded", _("Awarded the plaque")
+    TERMINATED = "terminated", _("Terminated")
+    REVOKED = "revoked", _("Plaque revoked")
 
 
 class FormalCheckOutcome(models.TextChoices):
@@ -154,3 +161,29 @@ class Aggregation(models.TextChoices):
     MEAN = "mean", _("Mean")
     MEDIAN = "median", _("Median")
     TRIMMED_MEAN = "trimmed_mean", _("Trimmed mean (drop highest and lowest)")
+
+
+class CallRoute(models.TextChoices):
+    """How a call's winners reach the plaque (Shanxi plan 四(一) and 五)."""
+
+    SELECTION = "selection", _("Selection: agreement, construction, acceptance, then the plaque")
+    DIRECT_AWARD = "direct_award", _("Already built: evaluated, then awarded directly")
+
+
+class ReportKind(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly dispatch")
+    QUARTERLY = "quarterly", _("Quarterly bulletin")
+    ANNUAL = "annual", _("Annual summary")
+
+
+class PerformanceGrade(models.TextChoices):
+    EXCELLENT = "excellent", _("Excellent")
+    GOOD = "good", _("Good")
+    PASS = "pass", _("Pass")
+    FAIL = "fail", _("Fail")
+
+
+class ToleranceDecision(models.TextChoices):
+    EXEMPT = "exempt", _("Exempted from liability")
+    REDUCED = "reduced", _("Liability reduced")
+    REFUSED = "refused", _("Tolerance refused")

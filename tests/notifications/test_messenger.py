@@ -126,6 +126,13 @@ SAMPLE = {
     "subject": "公示事项",
     "due": timezone.now(),
     "closes": timezone.now(),
+    "task": "确认揭榜任务书",
+    "urger": "省产教融合办",
+    "outcome": "通过",
+    "number": "产教融合省级〔2026〕001号",
+    "year": 2026,
+    "grade": "良好",
+    "decision": "免责",
 }
 
 

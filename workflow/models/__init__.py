@@ -1,10 +1,13 @@
 from workflow.models.applications import Application, ApplicationFunding, Attachment, FormalCheck
 from workflow.models.audit import AuditEvent, AuditHead
+from workflow.models.award import Acceptance, Award, PlaqueCounter, PlaqueScheme
 from workflow.models.calendar import CalendarDay
 from workflow.models.calls import Call
 from workflow.models.countersign import Countersign, CountersignRound
 from workflow.models.experts import AvoidanceRequest, Expert, ExpertRelation
+from workflow.models.landing import Agreement, Milestone, ProgressReport
 from workflow.models.organisations import Department, Membership, Office, Organisation
+from workflow.models.performance import PerformanceReview
 from workflow.models.publicity import Objection, Publicity
 from workflow.models.review import (
     ApplicationUserObjectPermission,
@@ -15,8 +18,11 @@ from workflow.models.review import (
 )
 from workflow.models.rubric import Indicator, Rubric, Score, VerifiedValue
 from workflow.models.subsidies import SubsidyRule
+from workflow.models.tolerance import ToleranceCase
 
 __all__ = [
+    "Acceptance",
+    "Agreement",
     "Application",
     "ApplicationFunding",
     "ApplicationUserObjectPermission",
@@ -26,6 +32,7 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "AvoidanceRequest",
+    "Award",
     "CalendarDay",
     "Call",
     "Countersign",
@@ -38,12 +45,18 @@ __all__ = [
     "Indicator",
     "Invitation",
     "Membership",
+    "Milestone",
     "Objection",
     "Office",
     "Organisation",
+    "PerformanceReview",
+    "PlaqueCounter",
+    "PlaqueScheme",
+    "ProgressReport",
     "Publicity",
     "Rubric",
     "Score",
     "SubsidyRule",
+    "ToleranceCase",
     "VerifiedValue",
 ]

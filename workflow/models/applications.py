@@ -129,6 +129,35 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def not_approve(self) -> None:
         pass
 
+    # 揭榜落地 → 评审认定 → 授牌. Services in workflow.services.landing / award call these.
+
+    @transition(field=state, source=S.APPROVED, target=S.CONSTRUCTING)
+    def start_construction(self) -> None:
+        pass
+
+    @transition(field=state, source=[S.CONSTRUCTING, S.RECTIFYING], target=S.ACCEPTANCE)
+    def declare_complete(self) -> None:
+        pass
+
+    @transition(field=state, source=S.ACCEPTANCE, target=S.RECTIFYING)
+    def fail_acceptance(self) -> None:
+        pass
+
+    # APPROVED is a source only for direct-award calls: the service checks the call's route.
+    @transition(field=state, source=[S.ACCEPTANCE, S.APPROVED], target=S.AWARDED)
+    def award(self) -> None:
+        pass
+
+    @transition(
+        field=state, source=[S.ACCEPTANCE, S.RECTIFYING, S.CONSTRUCTING], target=S.TERMINATED
+    )
+    def terminate(self) -> None:
+        pass
+
+    @transition(field=state, source=S.AWARDED, target=S.REVOKED)
+    def revoke(self) -> None:
+        pass
+
 
 class ApplicationFunding(models.Model):
     """One line of the budget: how much comes from which funding source (万元)."""

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from workflow.choices import AttachmentKind, CallState, Level
+from workflow.choices import AttachmentKind, CallRoute, CallState, Level
 from workflow.models.organisations import Office
 
 S = CallState
@@ -31,6 +31,12 @@ class Call(ConcurrentTransitionMixin, models.Model):
         _("required attachments"), default=_default_required_attachments
     )
     quota = models.PositiveIntegerField(_("quota"))
+    route = models.CharField(
+        _("route to the plaque"),
+        max_length=16,
+        choices=CallRoute.choices,
+        default=CallRoute.SELECTION,
+    )
     opens_at = models.DateTimeField(_("applications open"))
     closes_at = models.DateTimeField(_("applications close"))
     correction_working_days = models.PositiveSmallIntegerField(

@@ -1,0 +1,3 @@
+"""URLs of the award pages."""
+
+urlpatterns: list = []

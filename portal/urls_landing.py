@@ -1,0 +1,3 @@
+"""URLs of the landing pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the performance pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the tasks pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the tolerance pages."""
+
+urlpatterns: list = []
