@@ -48,7 +48,10 @@ def sync(*objs: models.Model, by: Any = None) -> None:
         if obj is None:
             continue
         for process in processes_of(obj).filter(status=PROCESS.NEW):
-            _advance(process, by)
+            if process.flow_class.should_cancel(obj):
+                process.flow_class.cancel(process)
+            else:
+                _advance(process, by)
         for flow_class in flows():
             if (
                 flow_class.artifact_model is type(obj)

@@ -16,6 +16,9 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from viewflow.workflow import flow
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.nodes.split import SplitActivation
 
 from workflow.choices import Role
 from workflow.workdays import working_day_deadline
@@ -42,6 +45,7 @@ class Step(flow.View):
         url: Url,
         due_working_days: int | None = None,
         reason: Callable[[Any], str] | None = None,
+        announce: bool = True,
     ) -> None:
         super().__init__(_no_view)
         self.task_title = title
@@ -51,6 +55,8 @@ class Step(flow.View):
         self._url = url
         self.due_working_days = due_working_days
         self._reason = reason
+        # False where the domain service already tells the same people (one message, not two).
+        self.announce = announce
         self._owner_permission = role.value
 
     def _resolve(self, instance: Any) -> None:
@@ -91,4 +97,28 @@ class Step(flow.View):
         if due is not None:
             task.data = {**(task.data or {}), "due": due.isoformat()}
             task.save(update_fields=["data"])
-        engine.task_created(task)
+        if self.announce:
+            engine.task_created(task)
+
+
+class FanOutActivation(SplitActivation):
+    @Activation.status.super()
+    def activate(self) -> None:
+        for node, case, data_source in self.flow_task._branches:
+            if case and not case(self):
+                continue
+            items = data_source(self) if data_source else [None]
+            self.next_tasks.extend((node, item) for item in items)
+        if not self.next_tasks:
+            raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
+
+
+class FanOut(flow.Split):
+    """A parallel split that creates one task per item of `data_source` (the item becomes the
+    task's data). viewflow 2.4 documents `data_source` on Split but ignores it."""
+
+    activation_class = FanOutActivation
+
+    def Next(self, node: Any, case: Any = None, data_source: Any = None) -> FanOut:
+        self._activate_next.append((node, case, data_source))
+        return self

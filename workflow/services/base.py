@@ -57,7 +57,7 @@ def apply_transition(
         obj.save(update_fields=("state", *update_fields))
     except ConcurrentTransition as exc:
         raise Conflict(_("Someone else changed this at the same moment; reload the page.")) from exc
-    return audit.record(
+    event = audit.record(
         action=f"{obj._meta.model_name}.{name}",
         obj=obj,
         by=by,
@@ -67,6 +67,17 @@ def apply_transition(
         reason=reason,
         diff=diff,
     )
+    flows_follow(obj, by=by)
+    return event
+
+
+def flows_follow(obj: models.Model, *, by: Any) -> None:
+    """Let the flows (processes/) catch up with a change of state, in the same transaction:
+    the flows of the object itself and of the call it belongs to."""
+    from processes import engine
+
+    call = getattr(obj, "call", None)
+    engine.sync(obj, *([call] if call is not None and call is not obj else []), by=by)
 
 
 def record_edit(

@@ -31,7 +31,7 @@ from workflow.models.countersign import (
     CountersignRoundState,
     CountersignState,
 )
-from workflow.services.base import apply_transition, clean_reason, lock
+from workflow.services.base import apply_transition, clean_reason, flows_follow, lock
 
 
 def latest_round(call: Call) -> CountersignRound | None:
@@ -85,6 +85,7 @@ def countersign_open(*, call: Call, by: Any) -> CountersignRound:
                 countersign_round,
                 subject=call.title,
             )
+        flows_follow(countersign_round, by=by)
     return countersign_round
 
 
@@ -144,4 +145,6 @@ def countersign_sign(
                 diff={"call": countersign_round.call_id, "department": countersign.department_id},
                 update_fields=("closed_at",),
             )
+        else:
+            flows_follow(countersign_round, by=by)
     return countersign
