@@ -11,11 +11,13 @@ from typing import Any
 from django.utils import timezone
 
 from notifications import outbox, reminders
+from processes import engine
 
 logger = logging.getLogger(__name__)
 
 JOBS: list[tuple[str, Callable[[dt.datetime], Any]]] = [
     ("reminders", reminders.run),
+    ("flows", engine.tick),
     ("outbox", outbox.retry),
 ]
 

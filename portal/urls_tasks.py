@@ -1,3 +1,9 @@
-"""URLs of the tasks pages."""
+"""URLs of the task inbox (我的待办)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from portal.views import tasks
+
+urlpatterns = [
+    path("tasks/", tasks.task_list, name="task_list"),
+]

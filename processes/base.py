@@ -28,6 +28,11 @@ class Flow(flow.Flow):
         raise NotImplementedError
 
     @classmethod
+    def waiting_on_time(cls) -> Any:
+        """Artifacts with a Step that may finish by the clock alone (see engine.tick)."""
+        return ()
+
+    @classmethod
     def should_cancel(cls, artifact: Any) -> bool:
         """The artifact reached a state where no task of this flow makes sense any more."""
         return False

@@ -62,6 +62,18 @@ def sync(*objs: models.Model, by: Any = None) -> None:
                 _advance(process, by)
 
 
+def tick(now: dt.datetime | None = None) -> int:
+    """The scheduler's job: some Steps finish with the passing of time (a notice period ends),
+    not with a decision. Re-check the artifacts each flow names; one transaction each."""
+    checked = 0
+    for flow_class in flows():
+        for obj in flow_class.waiting_on_time():
+            with transaction.atomic():
+                sync(obj)
+            checked += 1
+    return checked
+
+
 def _advance(process: Process, by: Any) -> None:
     flow_class = process.flow_class
     with flow_class.lock(process.pk):

@@ -75,7 +75,7 @@ def objections_resolved(task: Any) -> bool:
     publicity = getattr(call, "publicity", None)
     if publicity is None or timezone.now() < publicity.ends_at:
         return False
-    return not call.objections.filter(state=ObjectionState.RECEIVED).exists()
+    return not publicity.objections.filter(state=ObjectionState.RECEIVED).exists()
 
 
 def round_open(task: Any) -> bool:
@@ -238,6 +238,10 @@ class SelectionFlow(Flow):
     @classmethod
     def should_start(cls, artifact: Call) -> bool:
         return artifact.state == C.PUBLISHED
+
+    @classmethod
+    def waiting_on_time(cls) -> Any:
+        return Call.objects.filter(state=C.PUBLICITY).select_related("publicity")
 
     @classmethod
     def should_cancel(cls, artifact: Call) -> bool:

@@ -36,7 +36,7 @@ from workflow.models.publicity import (
 )
 from workflow.rules.publicity import ObjectorDetails, objection_problems
 from workflow.rules.uploads import BadUpload, check_pdf
-from workflow.services.base import apply_transition, clean_reason, lock
+from workflow.services.base import apply_transition, clean_reason, flows_follow, lock
 from workflow.services.calls import call_start_publicity
 from workflow.workdays import working_day_deadline
 
@@ -189,6 +189,7 @@ def _answer(objection: Objection, by: Any, step: str, answer: str, outcome: str 
             diff={"application": objection.application_id, "outcome": outcome},
             update_fields=("answer", "outcome", "answered_by", "answered_at"),
         )
+        flows_follow(objection.application.call, by=by)
     return objection
 
 
