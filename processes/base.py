@@ -28,6 +28,11 @@ class Flow(flow.Flow):
         raise NotImplementedError
 
     @classmethod
+    def responsible_office(cls, artifact: Any) -> Any:
+        """The office that answers for the artifact: it may urge the flow's tasks."""
+        return application_of(artifact).call.office
+
+    @classmethod
     def waiting_on_time(cls) -> Any:
         """Artifacts with a Step that may finish by the clock alone (see engine.tick)."""
         return ()

@@ -18,10 +18,12 @@ from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from processes.nodes import Step
+from workflow.errors import Conflict
 
 OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 MAX_ROUNDS = 20  # a guard: no flow of ours has more consecutive steps done at once
@@ -68,8 +70,11 @@ def tick(now: dt.datetime | None = None) -> int:
     checked = 0
     for flow_class in flows():
         for obj in flow_class.waiting_on_time():
-            with transaction.atomic():
-                sync(obj)
+            try:
+                with transaction.atomic():
+                    sync(obj)
+            except Conflict:
+                continue  # an added signer must sign first; the next tick tries again
             checked += 1
     return checked
 
@@ -84,11 +89,30 @@ def _advance(process: Process, by: Any) -> None:
             )
             for task in tasks.order_by("pk"):
                 node = task.flow_task
-                if isinstance(node, Step) and node.is_done(task):
+                if isinstance(node, Step) and ready(task):
                     _complete(task, by)
                     progressed = True
             if not progressed:
                 return
+
+
+def ready(task: Task) -> bool:
+    """A Step is done when its work is done, it is not held after a return or withdrawal,
+    and everyone added to sign it (加签) has signed. Work done while someone must still sign
+    *before* the step is refused: the whole decision rolls back."""
+    from processes.models import AddedSignState, SignPosition
+
+    if task.data.get("hold") or not task.flow_task.is_done(task):
+        return False
+    pending = task.added_signers.filter(state=AddedSignState.PENDING)
+    before = pending.filter(position=SignPosition.BEFORE).select_related("user", "department")
+    if before:
+        names = "、".join(s.signer_name for s in before)
+        raise Conflict(
+            _("This step waits for the signature of %(names)s first (added signer).")
+            % {"names": names}
+        )
+    return not pending.exists()
 
 
 def _complete(task: Task, by: Any) -> None:
@@ -98,7 +122,11 @@ def _complete(task: Task, by: Any) -> None:
         activation.assign(actor)
     if task.status == STATUS.ASSIGNED:
         activation.start(None)
-    task.data = {**(task.data or {}), "done_by": actor.get_username() if actor else ""}
+    task.data = {
+        **(task.data or {}),
+        "done_by": actor.get_username() if actor else "",
+        "done_by_id": actor.pk if actor else None,
+    }
     activation.execute()
 
 
@@ -215,16 +243,22 @@ def inbox(user: Any, now: dt.datetime | None = None) -> list[InboxRow]:
 
 
 def _prefetch_artifacts(tasks: Iterable[Task]) -> None:
+    prefetch_artifacts([task.process for task in tasks])
+
+
+def prefetch_artifacts(processes: Iterable[Process]) -> None:
     """Load the processes' artifacts with one query per artifact type instead of one per row."""
     by_type: dict[int, list[Process]] = {}
-    for task in tasks:
-        by_type.setdefault(task.process.artifact_content_type_id, []).append(task.process)
-    for ct_id, processes in by_type.items():
+    for process in processes:
+        by_type.setdefault(process.artifact_content_type_id, []).append(process)
+    for ct_id, group in by_type.items():
         model = ContentType.objects.get_for_id(ct_id).model_class()
-        related = getattr(model, "inbox_related", ())
-        objects = model._default_manager.select_related(*related).in_bulk(
-            {p.artifact_object_id for p in processes}
+        related = sorted(
+            {name for f in flows() if f.artifact_model is model for name in f.artifact_related}
         )
-        for process in processes:
+        objects = model._default_manager.select_related(*related).in_bulk(
+            {p.artifact_object_id for p in group}
+        )
+        for process in group:
             # Sets the GenericForeignKey's cache, so process.artifact costs no query.
             process.artifact = objects.get(process.artifact_object_id)

@@ -46,6 +46,7 @@ class Step(flow.View):
         due_working_days: int | None = None,
         reason: Callable[[Any], str] | None = None,
         announce: bool = True,
+        undo: Callable[[Any, Any], Any] | None = None,
     ) -> None:
         super().__init__(_no_view)
         self.task_title = title
@@ -57,6 +58,9 @@ class Step(flow.View):
         self._reason = reason
         # False where the domain service already tells the same people (one message, not two).
         self.announce = announce
+        # The domain service that takes this Step's work back (撤回), as (artifact, by); a Step
+        # without one cannot be withdrawn.
+        self.undo = undo
         self._owner_permission = role.value
 
     def _resolve(self, instance: Any) -> None:
@@ -97,6 +101,9 @@ class Step(flow.View):
         if due is not None:
             task.data = {**(task.data or {}), "due": due.isoformat()}
             task.save(update_fields=["data"])
+        from processes.moves import route_to_delegate
+
+        route_to_delegate(task)
         if self.announce:
             engine.task_created(task)
 

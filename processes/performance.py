@@ -106,5 +106,9 @@ class PerformanceFlow(Flow):
         return activation.process.artifact.grade == PerformanceGrade.FAIL
 
     @classmethod
+    def responsible_office(cls, artifact: PerformanceReview) -> Any:
+        return artifact.award.application.call.office
+
+    @classmethod
     def should_start(cls, artifact: PerformanceReview) -> bool:
         return artifact.state == S.SELF_REPORT

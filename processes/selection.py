@@ -216,7 +216,9 @@ class SelectionFlow(Flow):
         role=Role.OFFICE_DIRECTOR,
         unit=office_of_call,
         done=decided,
-        url=_call_page("portal:office_call_detail"),
+        url=lambda task: reverse(
+            "portal:director_decision", args=[task.process.artifact_object_id]
+        ),
         due_working_days=5,
     ).Next(this.end)
 
@@ -238,6 +240,10 @@ class SelectionFlow(Flow):
     @classmethod
     def should_start(cls, artifact: Call) -> bool:
         return artifact.state == C.PUBLISHED
+
+    @classmethod
+    def responsible_office(cls, artifact: Call) -> Any:
+        return artifact.office
 
     @classmethod
     def waiting_on_time(cls) -> Any:

@@ -44,6 +44,14 @@ def has_role(user: User, role: Role) -> bool:
     return _memberships(user).filter(role=role).exists()
 
 
+def acts_as_delegate(user: User, role: Role, **unit: int) -> bool:
+    """Absence delegation (委托): a delegate acts in the role, in that unit, while a task
+    delegated to them there is open, and for nothing else (processes.moves)."""
+    from processes.moves import acts_as_delegate as delegated
+
+    return delegated(user, role, **unit)
+
+
 def require_applicant(user: User, application: Application) -> Role:
     if application.organisation_id in organisation_ids(user):
         return Role.APPLICANT
@@ -52,6 +60,8 @@ def require_applicant(user: User, application: Application) -> Role:
 
 def require_office(user: User, call: Call, role: Role = Role.OFFICE_STAFF) -> Role:
     if call.office_id in office_ids(user, (role,)):
+        return role
+    if acts_as_delegate(user, role, office_id=call.office_id):
         return role
     if role == Role.OFFICE_STAFF:
         raise NotPermitted(_("Only staff of the office that published this call may do this."))
