@@ -31,20 +31,24 @@ def latest_acceptance(task: Any) -> Acceptance | None:
 
 
 def panel_drawn(task: Any) -> bool:
+    """The latest acceptance has its drawn panel."""
     acceptance = latest_acceptance(task)
     return acceptance is not None and acceptance.state != S.REQUESTED
 
 
 def acceptance_decided(task: Any) -> bool:
+    """The latest acceptance passed or failed."""
     acceptance = latest_acceptance(task)
     return acceptance is not None and acceptance.state in (S.PASSED, S.FAILED)
 
 
 def awarded(task: Any) -> bool:
+    """The plaque is awarded."""
     return task.process.artifact.state in (A.AWARDED, A.REVOKED)
 
 
 def rectified(task: Any) -> bool:
+    """The organisation declared completion again (or the project ended)."""
     return task.process.artifact.state != A.RECTIFYING
 
 
@@ -107,6 +111,7 @@ class AcceptanceFlow(Flow):
     end = flow.End()
 
     def is_passed(self, activation: Any) -> bool:
+        """The latest acceptance passed."""
         acceptance = latest_acceptance(activation.task)
         return acceptance is not None and acceptance.state == S.PASSED
 

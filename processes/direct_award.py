@@ -20,6 +20,7 @@ A = ApplicationState
 
 
 def awarded(task: Any) -> bool:
+    """The plaque is awarded."""
     return task.process.artifact.state in (A.AWARDED, A.REVOKED)
 
 

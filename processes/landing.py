@@ -26,11 +26,13 @@ def agreement_of(task: Any) -> Agreement | None:
 
 
 def agreement_sent(task: Any) -> bool:
+    """The agreement has been sent to the organisation."""
     agreement = agreement_of(task)
     return agreement is not None and agreement.state != AgreementState.DRAFT
 
 
 def agreement_answered(task: Any) -> bool:
+    """The organisation confirmed the agreement or returned it."""
     agreement = agreement_of(task)
     return agreement is not None and agreement.state != AgreementState.SENT
 
@@ -43,6 +45,7 @@ def return_reason(task: Any) -> str:
 
 
 def construction_over(task: Any) -> bool:
+    """Construction declared complete (or the project ended)."""
     return task.process.artifact.state not in (A.APPROVED, A.CONSTRUCTING)
 
 
@@ -92,6 +95,7 @@ class LandingFlow(Flow):
     end = flow.End()
 
     def is_confirmed(self, activation: Any) -> bool:
+        """The agreement is confirmed."""
         agreement = agreement_of(activation.task)
         return agreement is not None and agreement.state == AgreementState.CONFIRMED
 

@@ -34,18 +34,22 @@ def organisation_of_review(activation: Any) -> Any:
 
 
 def self_reported(task: Any) -> bool:
+    """The self-report is submitted."""
     return review_of(task).state != S.SELF_REPORT
 
 
 def evaluated(task: Any) -> bool:
+    """The review is graded."""
     return review_of(task).state in (S.EVALUATED, S.PUBLISHED)
 
 
 def published(task: Any) -> bool:
+    """The result is published."""
     return review_of(task).state == S.PUBLISHED
 
 
 def rectification_verified(task: Any) -> bool:
+    """The rectification is verified (or the plaque revoked)."""
     review = review_of(task)
     return review.rectified_at is not None or review.award.state == AwardState.REVOKED
 
@@ -103,6 +107,7 @@ class PerformanceFlow(Flow):
     end = flow.End()
 
     def is_failed(self, activation: Any) -> bool:
+        """The grade is a fail."""
         return activation.process.artifact.grade == PerformanceGrade.FAIL
 
     @classmethod

@@ -36,14 +36,17 @@ def _latest_round(call: Call) -> Any:
 
 
 def window_closed(task: Any) -> bool:
+    """The call is no longer open for applications."""
     return call_of(task).state not in (C.DRAFT, C.PUBLISHED)
 
 
 def review_started(task: Any) -> bool:
+    """The call is under expert review (every formal check done)."""
     return call_of(task).state in (C.UNDER_REVIEW, *AFTER_REVIEW)
 
 
 def review_finished(task: Any) -> bool:
+    """No application is still under review; outcomes exist."""
     call = call_of(task)
     if call.state in AFTER_REVIEW:
         return True
@@ -54,6 +57,7 @@ def review_finished(task: Any) -> bool:
 
 
 def ranking_confirmed(task: Any) -> bool:
+    """The shortlist is confirmed: every reviewed application is shortlisted or not selected."""
     call = call_of(task)
     if call.state in AFTER_REVIEW:
         return True
@@ -64,6 +68,7 @@ def ranking_confirmed(task: Any) -> bool:
 
 
 def publicity_open(task: Any) -> bool:
+    """The call is in public notice."""
     return call_of(task).state in AFTER_REVIEW
 
 
@@ -79,6 +84,7 @@ def objections_resolved(task: Any) -> bool:
 
 
 def round_open(task: Any) -> bool:
+    """The latest countersign round is open or agreed (not returned)."""
     latest = _latest_round(call_of(task))
     return latest is not None and latest.state != CountersignRoundState.RETURNED
 
@@ -97,6 +103,7 @@ def department_signed(task: Any) -> bool:
 
 
 def decided(task: Any) -> bool:
+    """The call is decided."""
     return call_of(task).state in (C.DECIDED, C.ARCHIVED)
 
 
@@ -234,6 +241,7 @@ class SelectionFlow(Flow):
         ]
 
     def round_agreed(self, activation: Any) -> bool:
+        """The latest round is agreed by every department (或签: by one)."""
         latest = _latest_round(activation.process.artifact)
         return latest.state == CountersignRoundState.AGREED
 

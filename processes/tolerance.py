@@ -34,14 +34,17 @@ def organisation_of_case(activation: Any) -> Any:
 
 
 def assessed(task: Any) -> bool:
+    """The office decided the request, with a correction plan."""
     return case_of(task).state != S.REQUESTED
 
 
 def correction_reported(task: Any) -> bool:
+    """The organisation reported the correction."""
     return case_of(task).state in (S.CORRECTED, S.CLOSED)
 
 
 def verification_done(task: Any) -> bool:
+    """The office verified the correction or sent it back."""
     return case_of(task).state in (S.CLOSED, S.CORRECTING)
 
 
@@ -106,6 +109,7 @@ class ToleranceFlow(Flow):
     end = flow.End()
 
     def is_closed(self, activation: Any) -> bool:
+        """The case is closed."""
         return activation.process.artifact.state == S.CLOSED
 
     @classmethod
