@@ -26,6 +26,7 @@ from workflow.services.applications import (
     application_return,
 )
 from workflow.services.calls import call_cancel, call_close, call_publish, call_start_review
+from workflow.services.publicity import publicity_open
 
 from ..forms import CancelCallForm, FormalCheckForm, QueueFilterForm
 from .common import add_form_errors, office_required, paginate, report
@@ -56,6 +57,12 @@ CALL_ACTIONS: dict[str, CallAction] = {
         gettext_lazy("Start expert review"),
         gettext_lazy("Expert review has started."),
         (CallState.CLOSED,),
+    ),
+    "start_publicity": CallAction(
+        lambda call, by: publicity_open(call=call, by=by).call,
+        gettext_lazy("Start the public notice"),
+        gettext_lazy("The proposed winners are in public notice."),
+        (CallState.UNDER_REVIEW,),
     ),
 }
 CANCELLABLE = (CallState.DRAFT, CallState.PUBLISHED)
