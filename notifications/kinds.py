@@ -207,7 +207,9 @@ SPECS: dict[Kind, Spec] = {
         applicant_page,
     ),
     K.REMINDER_REVIEW_DUE: Spec(_("Reminder: your review for “%(call)s” is due by %(due)s.")),
-    K.REMINDER_REPORT_DUE: Spec(_("Reminder: the report “%(subject)s” is due by %(due)s.")),
+    K.REMINDER_REPORT_DUE: Spec(
+        _("Reminder: the report “%(subject)s” is due by %(due)s."), _path("portal:report_submit")
+    ),
     K.REMINDER_PUBLICITY_ENDING: Spec(_("The public notice of “%(call)s” ends at %(due)s.")),
     # %(subject)s is the object's name; %(task)s the task's title.
     K.TASK_ASSIGNED: Spec(_("New task: %(task)s (%(subject)s), due by %(due)s.")),
@@ -219,7 +221,8 @@ SPECS: dict[Kind, Spec] = {
         _("“%(organisation)s” returned the task agreement of “%(application)s”: %(reason)s")
     ),
     K.OFFICE_REPORT_OVERDUE: Spec(
-        _("The report “%(subject)s” of “%(organisation)s” is overdue since %(due)s.")
+        _("The report “%(subject)s” of “%(organisation)s” is overdue since %(due)s."),
+        _path("portal:report_submit"),
     ),
     K.ACCEPTANCE_DECIDED: Spec(
         _("The acceptance review of “%(application)s” is decided: %(outcome)s."), applicant_page

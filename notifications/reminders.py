@@ -7,8 +7,15 @@ racing the first) sends nothing.
 
 Rules: the application window closing in 3 days and in 1 day (organisations whose application
 is still a draft); scores due in 2 days and in 1 day (experts with an unsubmitted sheet); the
-public notice ending within a day (the call's office staff). Report due waits for the landing
-reports (ProgressReport) of the processes issue; it will be one more rule here.
+public notice ending within a day (the call's office staff).
+
+Progress reports of a project under construction (揭榜落地) keep their own marks instead of
+ReminderLog keys: `report_due` reminds the organisation once, a few working days before a report
+is due (ProgressReport.reminded_at), and `report_overdue` escalates a report still due after its
+due time to the call's office once (ProgressReport.escalated_at), with an audit event, since an
+escalation is a fact the office may be held to. Both claim a report by a conditional update of
+its mark in the same transaction as the notifications, so a second run (or a second scheduler
+racing the first) finds nothing left to claim.
 """
 
 from __future__ import annotations
@@ -21,13 +28,19 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
 
 from notifications import recipients
 from notifications.kinds import Kind
 from notifications.messenger import notify
 from notifications.models import ReminderLog
-from workflow.choices import ApplicationState, AssignmentState, CallState, DrawState
-from workflow.models import Application, Assignment, Draw, Publicity
+from workflow import audit
+from workflow.choices import ApplicationState, AssignmentState, CallState, DrawState, ReportKind
+from workflow.models import Application, Assignment, Draw, ProgressReport, Publicity
+from workflow.models.landing import ReportState
+from workflow.rules.landing import REPORT_REMINDER_WORKING_DAYS, REPORTING_STATES, reminder_is_due
+from workflow.workdays import calendar_exceptions
 
 logger = logging.getLogger(__name__)
 
@@ -145,4 +158,106 @@ def run(now: dt.datetime | None = None) -> dict[str, int]:
         )
         sent = sum(send(r) for r in due if r.key not in done)
         counts[rule.__name__] = sent
+    for job in REPORT_JOBS:
+        counts[job.__name__] = job(now)
     return counts
+
+
+# Progress reports (揭榜落地) ---------------------------------------------------------------------
+
+# Wide enough for REPORT_REMINDER_WORKING_DAYS working days across the longest holiday.
+REPORT_HORIZON = dt.timedelta(days=3 * REPORT_REMINDER_WORKING_DAYS + 30)
+
+
+def report_subject(report: ProgressReport) -> Promise:
+    """“Monthly dispatch 2026-11 · <project>”, translated for each recipient."""
+    return format_lazy(
+        "{} {} · {}",
+        ReportKind(report.kind).label,
+        report.period,
+        report.agreement.application.title,
+    )
+
+
+def _reporting(queryset: models.QuerySet[ProgressReport]) -> models.QuerySet[ProgressReport]:
+    return (
+        queryset.filter(state=ReportState.DUE, agreement__application__state__in=REPORTING_STATES)
+        .select_related("agreement__application__call", "agreement__application__organisation")
+        .order_by("due_at", "id")
+    )
+
+
+def report_due(now: dt.datetime) -> int:
+    """Remind the organisation once of each report due within a few working days."""
+    today = timezone.localdate(now)
+    holidays, workdays = calendar_exceptions(today, today + REPORT_HORIZON)
+    candidates = list(
+        _reporting(
+            ProgressReport.objects.filter(
+                reminded_at__isnull=True, due_at__gt=now, due_at__lte=now + REPORT_HORIZON
+            )
+        )
+    )
+    sent = 0
+    for report in candidates:
+        if not reminder_is_due(today, timezone.localdate(report.due_at), holidays, workdays):
+            continue
+        with transaction.atomic():
+            claimed = ProgressReport.objects.filter(
+                pk=report.pk, state=ReportState.DUE, reminded_at__isnull=True
+            ).update(reminded_at=now)
+            if claimed:
+                notify(
+                    Kind.REMINDER_REPORT_DUE,
+                    recipients.applicants_of(report.agreement.application.organisation_id),
+                    report,
+                    subject=report_subject(report),
+                    due=report.due_at,
+                )
+        sent += claimed
+    return sent
+
+
+def report_overdue(now: dt.datetime) -> int:
+    """Escalate each report still due after its due time to the call's office, once."""
+    escalated = 0
+    overdue = list(
+        _reporting(ProgressReport.objects.filter(escalated_at__isnull=True, due_at__lt=now))
+    )
+    for report in overdue:
+        with transaction.atomic():
+            claimed = ProgressReport.objects.filter(
+                pk=report.pk, state=ReportState.DUE, escalated_at__isnull=True
+            ).update(escalated_at=now)
+            if not claimed:
+                continue
+            report.escalated_at = now
+            application = report.agreement.application
+            audit.record(
+                action="progressreport.escalate",
+                obj=report,
+                by=None,
+                role="system",
+                from_state=report.state,
+                to_state=report.state,
+                diff={
+                    "application": application.pk,
+                    "kind": report.kind,
+                    "period": report.period,
+                    "due_at": report.due_at,
+                    "escalated_at": now,
+                },
+            )
+            notify(
+                Kind.OFFICE_REPORT_OVERDUE,
+                recipients.office_staff_of(application.call.office_id),
+                report,
+                subject=report_subject(report),
+                organisation=application.organisation.name,
+                due=report.due_at,
+            )
+        escalated += 1
+    return escalated
+
+
+REPORT_JOBS: list[Callable[[dt.datetime], int]] = [report_due, report_overdue]

@@ -17,6 +17,7 @@ from processes.nodes import Step
 from workflow.choices import ApplicationState, CallRoute, Role
 from workflow.models import Agreement, Application
 from workflow.models.landing import AgreementState
+from workflow.services.landing import agreement_withdraw
 
 A = ApplicationState
 
@@ -70,6 +71,7 @@ class LandingFlow(Flow):
         url=_page("portal:agreement_edit"),
         due_working_days=10,
         reason=return_reason,
+        undo=lambda application, by: agreement_withdraw(agreement=application.agreement, by=by),
     ).Next(this.confirm_agreement)
 
     confirm_agreement = Step(

@@ -452,13 +452,13 @@ def task_withdraw(*, task: Task, by: Any, reason: str = "") -> Task:
         node = task.flow_task
         if node.undo is None:
             raise Conflict(_("This step cannot be withdrawn; ask the next person to return it."))
-        # The domain first: it refuses (and nothing changes) if the next person already acted.
-        node.undo(task.process.artifact, by)
-        nexts = list(task.leading.filter(status__in=engine.OPEN_TASK))
-        for next_task in nexts:
+        # The flow first, so that the domain's undo does not read as the next person's answer;
+        # then the domain, which refuses (and everything rolls back) if that person acted.
+        for next_task in task.leading.filter(status__in=engine.OPEN_TASK):
             next_task.flow_task.activation_class(next_task).cancel()
         activation = node.activation_class(task)
         new = _reopen(node, activation, owner_id=by.pk, data={"hold": True, "withdrawn": True})
+        node.undo(task.process.artifact, by)
         _record(task, "withdraw", by, task.owner_permission or "", reason, new_task=new.pk)
     return new
 

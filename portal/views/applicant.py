@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from workflow import access, selectors
 from workflow.choices import ApplicationState
 from workflow.errors import Conflict, DomainError, Invalid, NotPermitted
-from workflow.models import Application
+from workflow.models import Application, Award
 from workflow.services.applications import (
     application_create,
     application_submit,
@@ -122,6 +122,17 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# After approval the application is the project: agreement, reports, acceptance, award.
+PROJECT_STATES = (
+    ApplicationState.APPROVED,
+    ApplicationState.CONSTRUCTING,
+    ApplicationState.ACCEPTANCE,
+    ApplicationState.RECTIFYING,
+    ApplicationState.AWARDED,
+    ApplicationState.REVOKED,
+)
+
+
 def _detail(
     request: HttpRequest,
     application: Application,
@@ -140,6 +151,8 @@ def _detail(
         "withdraw_form": withdraw_form or WithdrawForm(),
         "can_withdraw": application.state in WITHDRAWABLE,
         "states": ApplicationState,
+        "project_states": PROJECT_STATES,
+        "award": Award.objects.filter(application=application).first(),
     }
     return render(request, "portal/applicant/application_detail.html", context)
 

@@ -85,6 +85,11 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
     def return_to_office(self) -> None:
         pass
 
+    # 撤回: the office takes back what it sent, while the organisation has not answered.
+    @transition(field=state, source=AgreementState.SENT, target=AgreementState.DRAFT)
+    def withdraw(self) -> None:
+        pass
+
     @transition(field=state, source=AgreementState.SENT, target=AgreementState.CONFIRMED)
     def confirm(self) -> None:
         pass
