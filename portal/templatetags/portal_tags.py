@@ -90,6 +90,63 @@ AUDIT_ACTIONS = {
     "rubric.create_from_template": _("Rubric created from a template"),
     "rubric.set_indicators": _("Rubric indicators set"),
     "rubric.update": _("Rubric changed"),
+    # Publicity, countersign and the director's decision.
+    "call.start_publicity": _("Public notice started"),
+    "call.decide": _("Call decided"),
+    "call.archive": _("Call archived"),
+    "publicity.open": _("Public notice opened"),
+    "objection.file": _("Objection lodged"),
+    "objection.uphold": _("Objection upheld"),
+    "objection.dismiss": _("Objection dismissed"),
+    "countersignround.open": _("Countersign round opened"),
+    "countersignround.agree": _("Countersign round agreed"),
+    "countersignround.return_to_office": _("Countersign round returned to the office"),
+    "countersign.agree": _("Department agreed"),
+    "countersign.disagree": _("Department disagreed"),
+    # Landing, acceptance and award.
+    "agreement.draft": _("Task agreement drafted"),
+    "agreement.edit": _("Task agreement changed"),
+    "agreement.send": _("Task agreement sent"),
+    "agreement.withdraw": _("Task agreement withdrawn by the office"),
+    "agreement.return_to_office": _("Task agreement returned by the organisation"),
+    "agreement.confirm": _("Task agreement confirmed"),
+    "application.start_construction": _("Construction started"),
+    "milestone.done": _("Milestone done"),
+    "progressreport.submit": _("Progress report submitted"),
+    "progressreport.escalate": _("Overdue report escalated to the office"),
+    "acceptance.declare": _("Construction declared complete"),
+    "application.declare_complete": _("Construction declared complete"),
+    "acceptance.draw_panel": _("Acceptance panel drawn"),
+    "acceptance.pass_": _("Acceptance passed"),
+    "acceptance.fail": _("Acceptance failed"),
+    "application.fail_acceptance": _("Sent to rectification"),
+    "application.terminate": _("Project terminated"),
+    "award.grant": _("Plaque awarded"),
+    "application.award": _("Plaque awarded"),
+    "award.revoke": _("Plaque revoked"),
+    "application.revoke": _("Plaque revoked"),
+    # Performance evaluation and fault tolerance.
+    "performancereview.open": _("Performance evaluation opened"),
+    "performancereview.submit": _("Performance self-report submitted"),
+    "performancereview.evaluate": _("Performance evaluated"),
+    "performancereview.publish": _("Performance evaluation published"),
+    "performancereview.verify_rectification": _("Rectification verified"),
+    "tolerancecase.request": _("Fault tolerance requested"),
+    "tolerancecase.decide": _("Fault-tolerance decision"),
+    "tolerancecase.report_correction": _("Correction reported"),
+    "tolerancecase.reject_correction": _("Correction sent back"),
+    "tolerancecase.verify": _("Correction verified, case closed"),
+    # Approval moves on tasks.
+    "task.hand_over": _("Task handed over"),
+    "task.urge": _("Task urged"),
+    "task.copy": _("Item copied"),
+    "task.return": _("Item returned"),
+    "task.withdraw": _("Item withdrawn"),
+    "task.send_on": _("Item sent on"),
+    "task.add_signer": _("Signer added"),
+    "task.sign": _("Added signer signed"),
+    "delegation.create": _("Absence delegation set"),
+    "delegation.revoke": _("Absence delegation revoked"),
 }
 
 
@@ -133,6 +190,10 @@ class Roles:
     @property
     def is_office(self) -> bool:
         return any(m.role in selectors.OFFICE_ROLES and m.office_id for m in self.memberships)
+
+    @property
+    def is_supervisor(self) -> bool:
+        return any(m.role == Role.SUPERVISOR for m in self.memberships)
 
     @property
     def is_approver(self) -> bool:
