@@ -187,3 +187,10 @@ class ToleranceDecision(models.TextChoices):
     EXEMPT = "exempt", _("Exempted from liability")
     REDUCED = "reduced", _("Liability reduced")
     REFUSED = "refused", _("Tolerance refused")
+
+
+class CountersignMode(models.TextChoices):
+    """How a countersign round is decided (issue 8): 会签 (ALL) or 或签 (ANY)."""
+
+    ALL = "all", _("Joint countersign: every department must agree")
+    ANY = "any", _("Alternative countersign: one department's agreement suffices")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from workflow import access
-from workflow.choices import ApplicationState, CallState, Role
+from workflow.choices import ApplicationState, CallState, CountersignMode, Role
 from workflow.errors import DomainError, Invalid
 from workflow.models import Application, Membership
 from workflow.models.countersign import (
@@ -26,8 +26,14 @@ from workflow.models.countersign import (
     CountersignRoundState,
     CountersignState,
 )
+from workflow.selectors.opinions import opinion_history
 from workflow.services.base import MAX_REASON_LENGTH
-from workflow.services.countersign import countersign_open, countersign_sign
+from workflow.services.countersign import (
+    countersign_mode_changeable,
+    countersign_open,
+    countersign_set_mode,
+    countersign_sign,
+)
 
 from .common import add_form_errors, office_required, paginate, report
 
@@ -43,6 +49,14 @@ class CountersignForm(forms.Form):
         max_length=MAX_REASON_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Written both to agree and to disagree."),
+    )
+
+
+class CountersignModeForm(forms.Form):
+    countersign_mode = forms.ChoiceField(
+        label=_("Countersign mode"),
+        choices=CountersignMode.choices,
+        widget=forms.RadioSelect,
     )
 
 
@@ -130,6 +144,7 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
         "applications": _shortlisted(countersign_round.call),
         "form": form,
         "can_sign": can_sign,
+        "opinions": opinion_history(countersign_round.call),
     }
     return render(request, "portal/countersign/sign.html", context)
 
@@ -139,6 +154,12 @@ def office_rounds(request: HttpRequest, call_pk: int) -> HttpResponse:
     call = get_object_or_404(
         access.calls_managed_by(request.user).select_related("office"), pk=call_pk
     )
+    return _rounds_page(request, call)
+
+
+def _rounds_page(
+    request: HttpRequest, call: Any, mode_form: CountersignModeForm | None = None
+) -> HttpResponse:
     rounds = (
         CountersignRound.objects.filter(call=call)
         .order_by("-number")
@@ -160,6 +181,11 @@ def office_rounds(request: HttpRequest, call_pk: int) -> HttpResponse:
         "latest": latest,
         "can_open": can_open,
         "applications": _shortlisted(call),
+        "can_change_mode": countersign_mode_changeable(call, latest)
+        and call.office_id in access.office_ids(request.user, (Role.OFFICE_STAFF,)),
+        "mode_form": mode_form
+        or CountersignModeForm(initial={"countersign_mode": call.countersign_mode}),
+        "opinions": opinion_history(call),
     }
     return render(request, "portal/countersign/office_rounds.html", context)
 
@@ -176,5 +202,29 @@ def office_open(request: HttpRequest, call_pk: int) -> HttpResponse:
         messages.success(
             request,
             _("Countersign round %(number)s is open.") % {"number": countersign_round.number},
+        )
+    return redirect("portal:office_countersign", call_pk=call.pk)
+
+
+@office_required
+@require_POST
+def office_mode(request: HttpRequest, call_pk: int) -> HttpResponse:
+    """The office chooses 会签 or 或签 for the next round (while no round is open)."""
+    call = get_object_or_404(
+        access.calls_managed_by(request.user).select_related("office"), pk=call_pk
+    )
+    form = CountersignModeForm(request.POST)
+    if not form.is_valid():
+        return _rounds_page(request, call, mode_form=form)
+    try:
+        call = countersign_set_mode(
+            call=call, by=request.user, mode=form.cleaned_data["countersign_mode"]
+        )
+    except DomainError as exc:
+        report(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Countersign mode: %(mode)s.") % {"mode": call.get_countersign_mode_display()},
         )
     return redirect("portal:office_countersign", call_pk=call.pk)

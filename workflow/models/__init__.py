@@ -8,6 +8,7 @@ from workflow.models.experts import AvoidanceRequest, Expert, ExpertRelation
 from workflow.models.landing import Agreement, Milestone, ProgressReport
 from workflow.models.organisations import Department, Membership, Office, Organisation
 from workflow.models.performance import PerformanceReview
+from workflow.models.phrases import FrequentPhrase
 from workflow.models.publicity import Objection, Publicity
 from workflow.models.review import (
     ApplicationUserObjectPermission,
@@ -42,6 +43,7 @@ __all__ = [
     "Expert",
     "ExpertRelation",
     "FormalCheck",
+    "FrequentPhrase",
     "Indicator",
     "Invitation",
     "Membership",

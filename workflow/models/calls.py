@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from workflow.choices import AttachmentKind, CallRoute, CallState, Level
+from workflow.choices import AttachmentKind, CallRoute, CallState, CountersignMode, Level
 from workflow.models.organisations import Office
 
 S = CallState
@@ -36,6 +36,12 @@ class Call(ConcurrentTransitionMixin, models.Model):
         max_length=16,
         choices=CallRoute.choices,
         default=CallRoute.SELECTION,
+    )
+    countersign_mode = models.CharField(
+        _("countersign mode"),
+        max_length=8,
+        choices=CountersignMode.choices,
+        default=CountersignMode.ALL,
     )
     opens_at = models.DateTimeField(_("applications open"))
     closes_at = models.DateTimeField(_("applications close"))

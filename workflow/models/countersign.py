@@ -2,8 +2,11 @@
 office director approves it (flow 3).
 
 A round goes to every member department of the call's office at once (split); each department
-agrees or disagrees with a written opinion. One disagreement returns the round to the office at
-once, with the opinions kept; when every department has agreed the round is agreed (join).
+agrees or disagrees with a written opinion. Under 会签 (the default) one disagreement returns the
+round to the office at once, with the opinions kept, and when every department has agreed the
+round is agreed (join). Under 或签 one agreement suffices and only a disagreement of every
+department returns the round (workflow.rules.countersign). The call's mode is copied onto the
+round when it opens, so a later change of the call does not alter an open round.
 """
 
 from django.conf import settings
@@ -11,13 +14,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from workflow.choices import CountersignMode
 from workflow.models.calls import Call
 from workflow.models.organisations import Department
 
 
 class CountersignRoundState(models.TextChoices):
     OPEN = "open", _("Awaiting countersignatures")
-    AGREED = "agreed", _("Agreed by every department")
+    AGREED = "agreed", _("Agreed")
     RETURNED = "returned", _("Returned to the office")
 
 
@@ -34,6 +38,12 @@ class CountersignRound(ConcurrentTransitionMixin, models.Model):
         Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="countersign_rounds"
     )
     number = models.PositiveSmallIntegerField(_("round"))
+    mode = models.CharField(
+        _("countersign mode"),
+        max_length=8,
+        choices=CountersignMode.choices,
+        default=CountersignMode.ALL,
+    )
     state = FSMField(
         _("state"),
         default=CountersignRoundState.OPEN,

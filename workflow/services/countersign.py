@@ -5,8 +5,12 @@ Decisions recorded here:
   only one round of a call may be open at a time, and a new round may follow a returned one.
 - Only an approver of the department itself signs its countersign; an opinion is written both to
   agree and to disagree.
-- The first disagreement returns the round to the office at once: the departments still pending
-  stay pending, but the round is closed and takes no more signatures.
+- The round's mode is copied from the call when it opens (countersign_set_mode changes the
+  call's, only while no round is open). Under 会签 (ALL) the first disagreement returns the round
+  to the office at once and the last agreement closes it agreed; under 或签 (ANY) the first
+  agreement closes it agreed and it returns only when every department disagreed
+  (workflow.rules.countersign). Departments still pending when the round closes stay pending,
+  but the round takes no more signatures.
 - call_decide (the director's approval) waits for the latest round to be agreed.
 """
 
@@ -22,16 +26,16 @@ from notifications import recipients
 from notifications.kinds import Kind
 from notifications.messenger import notify
 from workflow import access, audit
-from workflow.choices import CallState, Role
+from workflow.choices import CallState, CountersignMode, Role
 from workflow.errors import Conflict, Invalid, NotPermitted
 from workflow.models import Call, Department, Membership
 from workflow.models.countersign import (
     Countersign,
     CountersignRound,
     CountersignRoundState,
-    CountersignState,
 )
-from workflow.services.base import apply_transition, clean_reason, flows_follow, lock
+from workflow.rules import countersign as rules
+from workflow.services.base import apply_transition, clean_reason, flows_follow, lock, record_edit
 
 
 def latest_round(call: Call) -> CountersignRound | None:
@@ -60,6 +64,7 @@ def countersign_open(*, call: Call, by: Any) -> CountersignRound:
         countersign_round = CountersignRound.objects.create(
             call=call,
             number=(previous.number + 1) if previous else 1,
+            mode=call.countersign_mode,
             opened_by=by,
             opened_at=timezone.now(),
         )
@@ -75,6 +80,7 @@ def countersign_open(*, call: Call, by: Any) -> CountersignRound:
             diff={
                 "call": call.pk,
                 "number": countersign_round.number,
+                "mode": countersign_round.mode,
                 "departments": [d.pk for d in departments],
             },
         )
@@ -89,6 +95,38 @@ def countersign_open(*, call: Call, by: Any) -> CountersignRound:
     return countersign_round
 
 
+CLOSED_CALL_STATES = (CallState.DECIDED, CallState.ARCHIVED, CallState.CANCELLED)
+
+
+def countersign_mode_changeable(call: Call, latest: CountersignRound | None) -> bool:
+    """The office may choose 会签 or 或签 while no round is open and the call is undecided."""
+    return call.state not in CLOSED_CALL_STATES and (
+        latest is None or latest.state != CountersignRoundState.OPEN
+    )
+
+
+def countersign_set_mode(*, call: Call, by: Any, mode: str) -> Call:
+    """The office chooses 会签 (ALL) or 或签 (ANY) for the call's next rounds; audited as a call
+    edit. Refused while a round is open: an open round keeps the mode it was opened with."""
+    with transaction.atomic():
+        call = lock(call)
+        role = access.require_office(by, call)
+        if mode not in CountersignMode.values:
+            raise Invalid(_("Choose joint or alternative countersigning."))
+        if not countersign_mode_changeable(call, latest_round(call)):
+            if call.state in CLOSED_CALL_STATES:
+                raise Conflict(_("The call is decided; its countersigning is over."))
+            raise Conflict(
+                _("A countersign round is open; the mode can be changed only between rounds.")
+            )
+        if mode != call.countersign_mode:
+            diff = {"countersign_mode": {"old": call.countersign_mode, "new": mode}}
+            call.countersign_mode = mode
+            call.save(update_fields=["countersign_mode"])
+            record_edit(call, "call.countersign_mode", by=by, role=role, diff=diff)
+    return call
+
+
 def _require_department_approver(user: Any, department_id: int) -> Role:
     if (
         user.is_authenticated
@@ -96,7 +134,7 @@ def _require_department_approver(user: Any, department_id: int) -> Role:
         and Membership.objects.filter(
             user=user, role=Role.DEPARTMENT_APPROVER, department_id=department_id
         ).exists()
-    ):
+    ) or access.acts_as_delegate(user, Role.DEPARTMENT_APPROVER, department_id=department_id):
         return Role.DEPARTMENT_APPROVER
     raise NotPermitted(_("Only an approver of this department may countersign for it."))
 
@@ -130,11 +168,11 @@ def countersign_sign(
             diff={"round": countersign_round.pk, "department": countersign.department_id},
             update_fields=("opinion", "signed_by", "signed_at"),
         )
-        step = ""
-        if not agree:
-            step = "return_to_office"
-        elif not countersign_round.countersigns.exclude(state=CountersignState.AGREED).exists():
-            step = "agree"
+        outcome = rules.round_outcome(
+            countersign_round.mode,
+            countersign_round.countersigns.values_list("state", flat=True),
+        )
+        step = rules.ROUND_TRANSITIONS.get(outcome, "")
         if step:
             countersign_round.closed_at = now
             apply_transition(
