@@ -17,7 +17,7 @@ from viewflow.workflow import flow
 
 from processes.base import Flow, department_of_task, office_of_call
 from processes.nodes import FanOut, Step
-from workflow.choices import ApplicationState, CallState, Role
+from workflow.choices import ApplicationState, CallState, DrawState, Role
 from workflow.models import Call
 from workflow.models.countersign import CountersignRoundState, CountersignState
 from workflow.models.publicity import ObjectionState
@@ -46,14 +46,11 @@ def review_started(task: Any) -> bool:
 
 
 def review_finished(task: Any) -> bool:
-    """No application is still under review; outcomes exist."""
+    """The office closed the review panel (every sheet is in)."""
     call = call_of(task)
     if call.state in AFTER_REVIEW:
         return True
-    states = set(call.applications.values_list("state", flat=True))
-    return A.UNDER_REVIEW not in states and bool(
-        states & {A.REVIEWED, A.SHORTLISTED, A.NOT_SELECTED}
-    )
+    return call.draws.filter(state=DrawState.CLOSED).exists()
 
 
 def ranking_confirmed(task: Any) -> bool:

@@ -13,27 +13,31 @@ LOCALE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 def parse_po(path: Path) -> dict[str, str]:
     """msgid -> msgstr (msgstr[0] for plurals) of a .po file; fuzzy entries are kept with a
-    '#fuzzy ' prefix on the msgstr so the test can see them."""
+    '#fuzzy ' prefix on the msgstr so the test can see them. A message with a context is keyed
+    "context\x04msgid", as gettext stores it."""
     entries: dict[str, str] = {}
-    msgid = msgstr = None
+    msgid = msgstr = context = None
     fuzzy = False
     current = None
 
     def flush():
         if msgid:  # the header has an empty msgid
-            entries[msgid] = ("#fuzzy " if fuzzy else "") + (msgstr or "")
+            key = f"{context}\x04{msgid}" if context else msgid
+            entries[key] = ("#fuzzy " if fuzzy else "") + (msgstr or "")
 
     for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         line = raw.strip()
         if not line:
             flush()
-            msgid = msgstr = None
+            msgid = msgstr = context = None
             fuzzy = False
             current = None
         elif line.startswith("#,") and "fuzzy" in line:
             fuzzy = True
         elif line.startswith("#"):
             continue
+        elif line.startswith("msgctxt "):
+            context = ast.literal_eval(line[8:])
         elif line.startswith("msgid "):
             msgid, current = ast.literal_eval(line[6:]), "msgid"
         elif line.startswith("msgid_plural "):
@@ -60,7 +64,14 @@ def test_every_message_is_translated():
 def test_compiled_catalogue_matches_the_po_file():
     with open(LOCALE / "django.mo", "rb") as mo:
         compiled = gettext.GNUTranslations(mo)
-    stale = [m for m, s in parse_po(LOCALE / "django.po").items() if compiled.gettext(m) != s]
+
+    def compiled_text(key: str) -> str:
+        if "\x04" in key:
+            context, msgid = key.split("\x04", 1)
+            return compiled.pgettext(context, msgid)
+        return compiled.gettext(key)
+
+    stale = [m for m, s in parse_po(LOCALE / "django.po").items() if compiled_text(m) != s]
     assert stale == [], "run `make messages` to recompile the catalogue"
 
 

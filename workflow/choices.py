@@ -6,6 +6,7 @@ construction modes in 四(三), funding sources in 四(二).
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Level(models.TextChoices):
@@ -179,7 +180,8 @@ class ReportKind(models.TextChoices):
 class PerformanceGrade(models.TextChoices):
     EXCELLENT = "excellent", _("Excellent")
     GOOD = "good", _("Good")
-    PASS = "pass", _("Pass")
+    # Context: the formal check's "Pass" (通过) is another word than this grade's (合格).
+    PASS = "pass", pgettext_lazy("performance grade", "Pass")
     FAIL = "fail", _("Fail")
 
 

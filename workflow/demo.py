@@ -776,6 +776,12 @@ class DemoLoader:
                 self.result.logins.append(
                     Login(username, f"评审专家 Expert ({name}，{state})", "现代农业评审组")
                 )
+            # After approval: public notice, landing, award, performance, tolerance.
+            from workflow.demo_lifecycle import load_lifecycle, project_lines
+
+            self.result.logins += load_lifecycle(self)
+            for line in ["", "揭榜项目 Projects after approval", *project_lines()]:
+                self.log(line)
             for call in self.result.calls:
                 call.refresh_from_db()
         return self.result

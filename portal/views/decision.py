@@ -74,8 +74,7 @@ def decision(request: HttpRequest, call_pk: int) -> HttpResponse:
         "portal/decision/call.html",
         {
             "call": call,
-            "applications": applications,
-            "form": ApprovalForm(),
+            "rows": [(a, ApprovalForm(prefix=f"a{a.pk}")) for a in applications],
             "countersign": latest_round(call),
         },
     )
@@ -86,7 +85,7 @@ def decision(request: HttpRequest, call_pk: int) -> HttpResponse:
 def decide_application(request: HttpRequest, call_pk: int, pk: int) -> HttpResponse:
     call = _director_call(request, call_pk)
     application = get_object_or_404(Application, pk=pk, call=call)
-    form = ApprovalForm(request.POST)
+    form = ApprovalForm(request.POST, prefix=f"a{application.pk}")
     if not form.is_valid():
         messages.error(request, _("Choose approve or do not approve."))
         return redirect("portal:director_decision", call_pk=call.pk)

@@ -146,7 +146,7 @@ def test_the_director_approves_and_decides_through_http_and_staff_are_refused(wo
     assert client.get(url).status_code == 200
     client.post(
         reverse("portal:director_decide_application", args=[world.call.pk, world.winner.pk]),
-        {"decision": "approve", "opinion": "同意立项。"},
+        {f"a{world.winner.pk}-decision": "approve", f"a{world.winner.pk}-opinion": "同意立项。"},
     )
     world.winner.refresh_from_db()
     assert world.winner.state == ApplicationState.APPROVED
@@ -199,7 +199,7 @@ def test_the_delegate_decides_through_the_director_page():
         )
         client.post(
             reverse("portal:director_decide_application", args=[world.call.pk, world.winner.pk]),
-            {"decision": "approve", "opinion": ""},
+            {f"a{world.winner.pk}-decision": "approve", f"a{world.winner.pk}-opinion": ""},
         )
         client.post(reverse("portal:director_decide_call", args=[world.call.pk]))
     world.call.refresh_from_db()

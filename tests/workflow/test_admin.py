@@ -64,6 +64,8 @@ def _call_form(office, **extra):
         "allowed_modes": '["school_led"]',
         "required_attachments": '["application_form"]',
         "quota": 1,
+        "route": "selection",
+        "countersign_mode": "all",
         "opens_at_0": "2030-01-01",
         "opens_at_1": "09:00:00",
         "closes_at_0": "2030-02-01",
@@ -133,3 +135,20 @@ def test_office_admin_group_lets_staff_edit_the_holiday_calendar(client, db):
     assert CalendarDay.objects.filter(date=dt.date(2027, 1, 1), kind="holiday").exists()
     # ... but not delete the audit trail or change memberships
     assert client.get(reverse("admin:workflow_membership_changelist")).status_code == 403
+
+
+def test_office_staff_create_a_direct_award_call_in_admin(client, db):
+    from tests.factories import OfficeFactory, member
+    from workflow.choices import CallRoute, Role
+
+    office = OfficeFactory()
+    user = member(Role.OFFICE_STAFF, office, is_staff=True, is_superuser=True)
+    client.force_login(user)
+    response = client.post(
+        reverse("admin:workflow_call_add"),
+        _call_form(office, route=CallRoute.DIRECT_AWARD, countersign_mode="any"),
+    )
+    assert response.status_code == 302
+    call = Call.objects.get()
+    assert (call.route, call.countersign_mode) == (CallRoute.DIRECT_AWARD, "any")
+    assert AuditEvent.objects.get(action="call.create").diff["route"] == CallRoute.DIRECT_AWARD

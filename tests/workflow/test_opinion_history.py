@@ -3,6 +3,8 @@ order, in one query."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import time_machine
 from django.utils import translation
@@ -33,10 +35,11 @@ pytestmark = pytest.mark.django_db
 def decided_call():
     """A call in notice with an answered objection, a returned and an agreed countersign
     round, and the director's approval of the winner; plus noise that is not an opinion."""
-    with time_machine.travel(NOTICE_START, tick=True):
+    with time_machine.travel(NOTICE_START, tick=True) as traveller:
         notice = call_in_notice()
         objection = person_objection(notice.winner)
         objection_dismiss(objection=objection, by=notice.staff, answer="经核查，异议不成立。")
+        traveller.move_to(notice.publicity.ends_at + dt.timedelta(minutes=1))
         setup = CountersignCall(departments=2, call=notice.call)
         setup.open()
         setup.sign(0, agree=False, opinion="不同意：预算偏高。")
@@ -98,7 +101,7 @@ def test_call_history_is_one_query_however_long(decided_call, django_assert_num_
     notice, setup = decided_call
     with django_assert_num_queries(1):
         short = opinion_history(notice.call)
-    with time_machine.travel(NOTICE_START, tick=True):
+    with time_machine.travel(notice.publicity.ends_at + dt.timedelta(minutes=2), tick=True):
         setup.set_mode("any")  # between rounds: the last one was agreed
         setup.open()
         setup.sign(0, agree=False, opinion="再议。")

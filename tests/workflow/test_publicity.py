@@ -196,7 +196,8 @@ def test_an_open_objection_suspends_approval_and_dismissal_lifts_it(notice, obje
     assert objection.state == ObjectionState.DISMISSED
     assert objection.answered_by == notice.staff and objection.answered_at
     assert not is_suspended(notice.winner)
-    application_approve(application=notice.winner, by=notice.director)
+    with time_machine.travel(notice.publicity.ends_at + dt.timedelta(minutes=1)):
+        application_approve(application=notice.winner, by=notice.director)
     notice.winner.refresh_from_db()
     assert notice.winner.state == ApplicationState.APPROVED
 

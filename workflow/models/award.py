@@ -126,13 +126,14 @@ class AwardState(models.TextChoices):
 
 
 class Award(ConcurrentTransitionMixin, models.Model):
-    """授牌: the plaque of an accepted (or directly awarded) base."""
+    """授牌: the plaque of an accepted (or directly awarded) base. Reached from the application
+    as `application.plaque`: `application.award` is the Application's FSM transition."""
 
     application = models.OneToOneField(
         Application,
         verbose_name=_("application"),
         on_delete=models.PROTECT,
-        related_name="award",
+        related_name="plaque",
     )
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     number = models.CharField(_("plaque number"), max_length=100, unique=True)

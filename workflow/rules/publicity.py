@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
 
 from workflow.errors import Conflict
@@ -89,3 +90,36 @@ def require_not_suspended(application) -> None:
             )
             % {"application": application.title}
         )
+
+
+def require_notice_over(call, now=None) -> None:
+    """公示 first: nothing is countersigned or decided while the notice period runs (the
+    objections it invites could change the proposal). A call without a notice row is not in
+    notice."""
+    from django.utils import formats, timezone
+
+    try:
+        publicity = call.publicity
+    except ObjectDoesNotExist:
+        publicity = None
+    now = now or timezone.now()
+    if publicity is not None and now < publicity.ends_at:
+        raise Conflict(
+            _(
+                "The public notice of “%(call)s” runs until %(end)s; the proposal can be "
+                "countersigned and decided only after it ends."
+            )
+            % {
+                "call": call.title,
+                "end": formats.date_format(
+                    timezone.localtime(publicity.ends_at), "DATETIME_FORMAT"
+                ),
+            }
+        )
+
+
+def require_approvable(application) -> None:
+    """The director approves an item only after the notice ended and while no objection to it
+    stands."""
+    require_notice_over(application.call)
+    require_not_suspended(application)

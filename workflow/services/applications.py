@@ -34,7 +34,7 @@ from workflow.models import (
     FormalCheck,
     Organisation,
 )
-from workflow.rules.publicity import require_not_suspended
+from workflow.rules.publicity import require_approvable
 from workflow.rules.submission import ApplicationContent, CallTerms, submission_problems
 from workflow.rules.uploads import BadUpload, check_pdf
 from workflow.services.base import apply_transition, clean_reason, lock, record_edit
@@ -462,7 +462,7 @@ def application_approve(*, application: Application, by: Any, reason: str = "") 
         by,
         "approve",
         clean_reason(reason, required=False),
-        guard=require_not_suspended,
+        guard=require_approvable,
     )
 
 

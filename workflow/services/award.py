@@ -30,7 +30,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from notifications import recipients
 from notifications.kinds import Kind
@@ -365,38 +364,6 @@ def _next_number(level: str, year: int) -> tuple[PlaqueScheme, int, str]:
     return scheme, counter.last, number
 
 
-def _apply_award_transition(
-    application: Application, *, by: Any, role: str, diff: dict[str, Any]
-) -> None:
-    """apply_transition(application, "award", ...), reaching the transition by its registration.
-
-    Award.application's related_name "award" puts the reverse one-to-one accessor on
-    Application under the same name, replacing the transition method on the class; django-fsm
-    registered the method before that happened, so it is taken from the state field."""
-    method = Application._meta.get_field("state").transitions[Application]["award"]
-    from_state = application.state
-    try:
-        method(application)
-    except TransitionNotAllowed as exc:
-        raise Conflict(
-            _("“%(object)s” is now “%(state)s”; the plaque cannot be awarded now.")
-            % {"object": application, "state": application.get_state_display()}
-        ) from exc
-    try:
-        application.save(update_fields=("state",))
-    except ConcurrentTransition as exc:
-        raise Conflict(_("Someone else changed this at the same moment; reload the page.")) from exc
-    audit.record(
-        action="application.award",
-        obj=application,
-        by=by,
-        role=role,
-        from_state=from_state,
-        to_state=application.state,
-        diff=diff,
-    )
-
-
 def award_grant(*, application: Application, by: Any, awarded_on: dt.date | None = None) -> Award:
     """Award the plaque: number it, record it, issue its certificate."""
     today = timezone.localdate()
@@ -436,8 +403,8 @@ def award_grant(*, application: Application, by: Any, awarded_on: dt.date | None
                 "certificate_sha256": award.certificate_sha256,
             },
         )
-        _apply_award_transition(
-            application, by=by, role=role, diff={"award": award.pk, "number": number}
+        apply_transition(
+            application, "award", by=by, role=role, diff={"award": award.pk, "number": number}
         )
         notify(
             Kind.AWARDED,
@@ -445,8 +412,6 @@ def award_grant(*, application: Application, by: Any, awarded_on: dt.date | None
             application,
             number=number,
         )
-        # The call too, as apply_transition does for every other transition of an application.
-        engine.sync(application, application.call, by=by)
     return award
 
 

@@ -23,6 +23,7 @@ from workflow.choices import (
 )
 from workflow.errors import Conflict, Invalid
 from workflow.models import AvoidanceRequest, Call, Office
+from workflow.rules.publicity import require_notice_over
 from workflow.services.applications import application_start_review
 from workflow.services.base import apply_transition, clean_reason, lock, record_edit
 from workflow.services.countersign import countersign_complete
@@ -56,6 +57,8 @@ CALL_TERMS = (
     "allowed_modes",
     "required_attachments",
     "quota",
+    "route",
+    "countersign_mode",
     "opens_at",
     "closes_at",
     "correction_working_days",
@@ -182,6 +185,8 @@ def call_decide(*, call: Call, by: Any) -> Call:
     with transaction.atomic():
         call = lock(call)
         role = access.require_office(by, call, Role.OFFICE_DIRECTOR)
+        if call.state == CallState.PUBLICITY:
+            require_notice_over(call)
         if call.state == CallState.PUBLICITY and not countersign_complete(call):
             raise Invalid(
                 _("The member departments have not all agreed to the proposal (countersign).")

@@ -35,6 +35,7 @@ from workflow.models.countersign import (
     CountersignRoundState,
 )
 from workflow.rules import countersign as rules
+from workflow.rules.publicity import require_notice_over
 from workflow.services.base import apply_transition, clean_reason, flows_follow, lock, record_edit
 
 
@@ -55,6 +56,7 @@ def countersign_open(*, call: Call, by: Any) -> CountersignRound:
         role = access.require_office(by, call)
         if call.state != CallState.PUBLICITY:
             raise Conflict(_("Countersigning starts only after the public notice has begun."))
+        require_notice_over(call)
         previous = latest_round(call)
         if previous is not None and previous.state == CountersignRoundState.OPEN:
             raise Conflict(_("A countersign round of this call is already open."))
