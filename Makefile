@@ -28,10 +28,13 @@ run: $(STAMP) ## migrate the SQLite database, load demo data, serve the portal o
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 test: $(STAMP) ## run the whole suite on the embedded defaults (SQLite, in-memory channel layer)
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -m "not postgres and not redis"
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -n 2 -m "not postgres and not redis"
 
 test-postgres: $(STAMP) ## run the whole suite against DATABASE_URL and REDIS_URL (see .ci/run)
-	$(BIN)/python -m pytest
+	@# Two workers, each with its own test database; the Redis tests share one server, so they
+	@# run on their own afterwards.
+	$(BIN)/python -m pytest -n 2 -m "not redis"
+	$(BIN)/python -m pytest -m redis
 
 lint: $(STAMP) ## ruff check and format check, manage.py check, makemigrations --check
 	$(BIN)/ruff check .

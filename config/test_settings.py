@@ -4,7 +4,9 @@ import os
 import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
-os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="jiebang-media-"))
+# One media folder per test process: parallel workers (pytest-xdist) number their rows alike.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix=f"jiebang-media-{_worker}-")
 
 from config.settings import *  # noqa: F403
 

@@ -205,3 +205,50 @@ def test_the_delegate_decides_through_the_director_page():
     world.call.refresh_from_db()
     assert world.call.state == CallState.DECIDED
     assert engine.inbox(world.staff)[0].task.flow_task.name == "draft_agreement"
+
+
+def test_every_move_leaves_an_audit_event_with_its_actor(world):
+    task = open_task(world.call, "director_approval")
+    director = logged_in(world.director)
+    director.post(move(task, "copy"), {"recipients": [world.approvers[0].pk], "note": "知悉"})
+    director.post(
+        move(task, "add_signer"),
+        {"position": "after", "department": world.departments[1].pk, "reason": "复核"},
+    )
+    logged_in(world.staff).post(move(task, "urge"), {"note": ""})
+    director.post(move(task, "return"), {"to_step": "open_countersign", "reason": "补充"})
+    returned = open_task(world.call, "open_countersign")
+    logged_in(world.staff).post(move(returned, "send_on"))
+    actors = dict(
+        AuditEvent.objects.filter(action__startswith="task.").values_list("action", "actor_id")
+    )
+    assert actors == {
+        "task.copy": world.director.pk,
+        "task.add_signer": world.director.pk,
+        "task.urge": world.staff.pk,
+        "task.return": world.director.pk,
+        "task.send_on": world.staff.pk,
+    }
+
+
+def test_withdraw_is_refused_through_http_once_the_next_person_acted():
+    from tests.factories_landing import agreement_fields, landing_parties, load_wucheng_rules
+    from workflow.services import landing as landing_svc
+
+    load_wucheng_rules()
+    application, staff, applicant = landing_parties()
+    from django.db import transaction
+
+    with transaction.atomic():
+        engine.sync(application)
+    agreement = landing_svc.agreement_draft(application=application, by=staff, **agreement_fields())
+    landing_svc.agreement_send(agreement=agreement, by=staff)
+    sent = (
+        engine.processes_of(application).get().task_set.get(flow_task_type="HUMAN", status="DONE")
+    )
+    logged_in(applicant).post(reverse("portal:agreement_confirm", args=[application.pk]))
+    agreement.refresh_from_db()
+    assert agreement.state == "confirmed"
+    response = logged_in(staff).post(move(sent, "withdraw"), {"reason": "x"}, follow=True)
+    assert "You cannot do this with this task now." in response.content.decode()
+    assert not AuditEvent.objects.filter(action="task.withdraw").exists()
