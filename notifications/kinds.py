@@ -44,6 +44,8 @@ class Kind(models.TextChoices):
     OFFICE_DRAW_SHORT = "office_draw_short", _("No alternate left")
     OFFICE_PANEL_SCORED = "office_panel_scored", _("Panel finished scoring")
     OFFICE_OBJECTION_RECEIVED = "office_objection_received", _("Objection received")
+    # To the person who lodged an objection while logged in.
+    OBJECTION_ANSWERED = "objection_answered", _("Objection answered")
     # To an expert.
     EXPERT_INVITED = "expert_invited", _("Review invitation")
     EXPERT_WITHDRAWN = "expert_withdrawn", _("Withdrawn from a review")
@@ -180,6 +182,10 @@ SPECS: dict[Kind, Spec] = {
     ),
     K.OFFICE_OBJECTION_RECEIVED: Spec(
         _("An objection to “%(application)s” was lodged during the public notice of “%(call)s”.")
+    ),
+    K.OBJECTION_ANSWERED: Spec(
+        _("Your objection to “%(application)s” has been answered (%(outcome)s): %(reason)s"),
+        _fixed("portal:publicity_list"),
     ),
     K.EXPERT_INVITED: Spec(
         _(

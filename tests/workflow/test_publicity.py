@@ -264,3 +264,21 @@ def test_director_of_another_role_is_not_staff(notice, objection):
     outsider = member(Role.APPLICANT, notice.runner_up.organisation)
     with pytest.raises(NotPermitted):
         objection_dismiss(objection=objection, by=outsider, answer="不成立。")
+
+
+def test_the_objector_is_told_the_outcome_in_the_portal_and_by_email(
+    notice, django_capture_on_commit_callbacks, mailoutbox
+):
+    from notifications.kinds import Kind
+    from tests.factories import UserFactory
+
+    citizen = UserFactory()
+    with time_machine.travel(NOTICE_START, tick=False):
+        objection = person_objection(notice.winner, by=citizen, email="zhao6@example.cn")
+    with django_capture_on_commit_callbacks(execute=True):
+        objection_dismiss(objection=objection, by=notice.staff, answer="经核查，采购合同真实有效。")
+    note = Notification.objects.get(recipient=citizen, kind=Kind.OBJECTION_ANSWERED)
+    assert "经核查，采购合同真实有效。" in note.text
+    (mail,) = mailoutbox
+    assert mail.to == ["zhao6@example.cn"] and "经核查，采购合同真实有效。" in mail.body
+    assert notice.winner.title in mail.body

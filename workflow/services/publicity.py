@@ -11,17 +11,20 @@ Decisions recorded here (see docs/decisions/publicity-objections.md):
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from notifications import recipients
 from notifications.kinds import Kind
-from notifications.messenger import notify
+from notifications.messenger import describe, notify, render
 from workflow import access, audit
 from workflow.choices import ApplicationState, CallState
 from workflow.errors import Conflict, Invalid
@@ -39,6 +42,8 @@ from workflow.rules.uploads import BadUpload, check_pdf
 from workflow.services.base import apply_transition, clean_reason, flows_follow, lock
 from workflow.services.calls import call_start_publicity
 from workflow.workdays import working_day_deadline
+
+logger = logging.getLogger(__name__)
 
 
 def publicity_open(*, call: Call, by: Any, working_days: int = PUBLICITY_WORKING_DAYS) -> Publicity:
@@ -190,7 +195,39 @@ def _answer(objection: Objection, by: Any, step: str, answer: str, outcome: str 
             update_fields=("answer", "outcome", "answered_by", "answered_at"),
         )
         flows_follow(objection.application.call, by=by)
+        _tell_objector(objection)
     return objection
+
+
+def _tell_objector(objection: Objection) -> None:
+    """The outcome goes back to the objector: in the portal if they lodged it logged in, and by
+    e-mail (after the decision commits) if they gave an address."""
+    outcome = objection.get_state_display()
+    if objection.outcome:
+        outcome = f"{outcome}: {objection.get_outcome_display()}"
+    if objection.filed_by_id:
+        notify(
+            Kind.OBJECTION_ANSWERED,
+            [objection.filed_by_id],
+            objection.application,
+            outcome=outcome,
+            reason=objection.answer,
+        )
+    if objection.email:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = str(_("Answer to your objection"))
+            body = render(
+                Kind.OBJECTION_ANSWERED,
+                {**describe(objection.application), "outcome": outcome, "reason": objection.answer},
+            )
+        transaction.on_commit(partial(_send_answer, subject, body, objection.email), robust=True)
+
+
+def _send_answer(subject: str, body: str, address: str) -> None:
+    try:
+        send_mail(subject, body, None, [address])
+    except Exception:  # the answer is recorded; a mail server outage must not hide that
+        logger.exception("could not e-mail the answer to an objection")
 
 
 def objection_uphold(*, objection: Objection, by: Any, answer: str, outcome: str) -> Objection:
