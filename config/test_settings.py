@@ -5,8 +5,9 @@ import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 # One media folder per test process: parallel workers (pytest-xdist) number their rows alike.
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix=f"jiebang-media-{_worker}-")
+os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(
+    prefix=f"jiebang-media-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-"
+)
 
 from config.settings import *  # noqa: F403
 
