@@ -1,0 +1,3 @@
+"""URLs of the audit trail browser and evidence bundles (supervisors)."""
+
+urlpatterns: list = []
