@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test test-postgres lint format messages messages-check clean
+.PHONY: help install run test test-browser test-postgres lint format messages messages-check clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -28,12 +28,15 @@ run: $(STAMP) ## migrate the SQLite database, load demo data, serve the portal o
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 test: $(STAMP) ## run the whole suite on the embedded defaults (SQLite, in-memory channel layer)
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -n 2 -m "not postgres and not redis"
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -n 2 -m "not postgres and not redis and not browser"
+
+test-browser: $(STAMP) ## the browser suite: Playwright driving Debian's Chromium (apt-get install chromium)
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -p no:xdist -m browser
 
 test-postgres: $(STAMP) ## run the whole suite against DATABASE_URL and REDIS_URL (see .ci/run)
 	@# Two workers, each with its own test database; the Redis tests share one server, so they
 	@# run on their own afterwards.
-	$(BIN)/python -m pytest -n 2 -m "not redis"
+	$(BIN)/python -m pytest -n 2 -m "not redis and not browser"
 	$(BIN)/python -m pytest -m redis
 
 lint: $(STAMP) ## ruff check and format check, manage.py check, makemigrations --check
