@@ -422,7 +422,8 @@ def task_return(*, task: Task, by: Any, to_step: str, reason: str) -> Task:
 
 
 def withdrawable(task: Task, user: Any) -> bool:
-    """The user did this Step and every task it led to is still open and untouched."""
+    """The user did this Step and every task it led to is still open and untouched. Works on
+    prefetched `leading__added_signers` (see `sent_by`) without further queries."""
     if task.status != STATUS.DONE or task.data.get("done_by_id") != getattr(user, "pk", None):
         return False
     nexts = list(task.leading.all())
@@ -434,8 +435,19 @@ def _untouched(task: Task) -> bool:
         isinstance(task.flow_task, Step)
         and task.status in (STATUS.NEW, STATUS.ASSIGNED)
         and not task.data.get("handed_over")
-        and not task.added_signers.exclude(state=AddedSignState.PENDING).exists()
+        and all(s.state == AddedSignState.PENDING for s in task.added_signers.all())
     )
+
+
+def sent_by(user: Any, limit: int = 20) -> list[Task]:
+    """The user's most recent finished Steps that they may still withdraw."""
+    done = (
+        Task.objects.filter(status=STATUS.DONE, data__done_by_id=user.pk, flow_task_type="HUMAN")
+        .select_related("process")
+        .prefetch_related("leading__added_signers")
+        .order_by("-finished")[:limit]
+    )
+    return [t for t in done if withdrawable(t, user) and t.flow_task.undo is not None]
 
 
 def task_withdraw(*, task: Task, by: Any, reason: str = "") -> Task:

@@ -209,6 +209,10 @@ class Roles:
         return any(m.role in selectors.OFFICE_ROLES and m.office_id for m in self.memberships)
 
     @property
+    def is_office_staff(self) -> bool:
+        return any(m.role == Role.OFFICE_STAFF and m.office_id for m in self.memberships)
+
+    @property
     def is_supervisor(self) -> bool:
         return any(m.role == Role.SUPERVISOR for m in self.memberships)
 

@@ -16,13 +16,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from workflow import access
-from workflow.choices import ApplicationState, Role
+from workflow.choices import ApplicationState, CallState, Role
 from workflow.errors import DomainError
 from workflow.models import Application, Call
+from workflow.rules.publicity import require_notice_over
 from workflow.services.applications import application_approve, application_not_approve
 from workflow.services.base import MAX_REASON_LENGTH
 from workflow.services.calls import call_decide
-from workflow.services.countersign import latest_round
+from workflow.services.countersign import countersign_complete, latest_round
 
 from .common import report
 
@@ -43,6 +44,14 @@ class ApprovalForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "data-phrases-for": "1"}),
         help_text=gettext_lazy("Required when not approving."),
     )
+
+
+def notice_over(call: Call) -> bool:
+    try:
+        require_notice_over(call)
+    except DomainError:
+        return False
+    return True
 
 
 def _director_call(request: HttpRequest, call_pk: int) -> Call:
@@ -76,6 +85,10 @@ def decision(request: HttpRequest, call_pk: int) -> HttpResponse:
             "call": call,
             "rows": [(a, ApprovalForm(prefix=f"a{a.pk}")) for a in applications],
             "countersign": latest_round(call),
+            # Offer the decisions only when the services would take them (公示 over, 会签 agreed).
+            "can_decide": call.state == CallState.PUBLICITY
+            and countersign_complete(call)
+            and notice_over(call),
         },
     )
 

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
 from portal.forms_tasks import (
     AddSignerForm,
@@ -42,27 +41,19 @@ User = get_user_model()
 RECENT_SENT = 20
 
 
-def _sent_by(user: Any) -> list[Task]:
-    """The user's most recent finished Steps, to withdraw one while the next person has not
-    acted."""
-    return list(
-        Task.objects.filter(status=STATUS.DONE, data__done_by_id=user.pk, flow_task_type="HUMAN")
-        .select_related("process")
-        .order_by("-finished")[:RECENT_SENT]
-    )
-
-
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
     rows = engine.inbox(request.user)
-    sent = [t for t in _sent_by(request.user) if moves.withdrawable(t, request.user)]
+    sent = moves.sent_by(request.user, RECENT_SENT)
+    signs = list(moves.signs_waiting(request.user))
+    engine.prefetch_artifacts([s.task.process for s in signs])
     return render(
         request,
         "portal/tasks/list.html",
         {
             "rows": rows,
             "overdue": sum(1 for row in rows if row.overdue),
-            "signs": list(moves.signs_waiting(request.user)),
+            "signs": signs,
             "copies_unread": moves.copies_for(request.user).filter(read_at__isnull=True).count(),
             "sent": sent,
         },
