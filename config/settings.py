@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "workflow",
     "processes",
     "notifications",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +156,38 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# The REST API (portal/api, docs/api.md): token first, so an anonymous caller gets 401.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.api.views.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "揭榜制 selection engine API",
+    "DESCRIPTION": "Calls, applications, expert assignments and office decisions (docs/api.md).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Vendored Swagger UI and ReDoc: no CDN, government intranets are often offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CallStateEnum": "workflow.choices.CallState",
+        "ApplicationStateEnum": "workflow.choices.ApplicationState",
+        "AssignmentStateEnum": "workflow.choices.AssignmentState",
+        "AwardStateEnum": "workflow.models.award.AwardState",
+    },
+}
 
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False

@@ -1,0 +1,296 @@
+"""What the API reads and writes. Output serializers shape model rows; input serializers only
+check types and sizes, and the services (workflow.services) decide everything else."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from workflow.choices import (
+    ApplicationState,
+    AssignmentState,
+    CallState,
+    ConstructionMode,
+    Function,
+    FundingSource,
+    Level,
+)
+from workflow.models import Application, Assignment, Award, Call
+from workflow.models.award import AwardState
+from workflow.services.base import MAX_REASON_LENGTH
+
+# Public --------------------------------------------------------------------------------------
+
+
+class CallSerializer(serializers.ModelSerializer):
+    """A call (榜单) as the public sees it once it is published."""
+
+    office = serializers.CharField(source="office.name", read_only=True)
+    level = serializers.ChoiceField(choices=Level.choices, read_only=True)
+    state = serializers.ChoiceField(choices=CallState.choices, read_only=True)
+    functions = serializers.ListField(child=serializers.CharField(), read_only=True)
+    eligible_applicant_types = serializers.ListField(child=serializers.CharField(), read_only=True)
+    allowed_modes = serializers.ListField(child=serializers.CharField(), read_only=True)
+    required_attachments = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Call
+        fields = (
+            "id",
+            "title",
+            "office",
+            "sector",
+            "level",
+            "description",
+            "functions",
+            "eligible_applicant_types",
+            "allowed_modes",
+            "required_attachments",
+            "quota",
+            "opens_at",
+            "closes_at",
+            "state",
+            "published_at",
+        )
+        read_only_fields = fields
+
+
+class OfficeCallSerializer(CallSerializer):
+    """A call of the user's own office, with its counts (drafts included)."""
+
+    n_applications = serializers.IntegerField(read_only=True, default=None)
+    n_waiting = serializers.IntegerField(read_only=True, default=None)
+
+    class Meta(CallSerializer.Meta):
+        fields = (*CallSerializer.Meta.fields, "n_applications", "n_waiting")
+        read_only_fields = fields
+
+
+class ProposedWinnerSerializer(serializers.Serializer):
+    """A proposed winner on the public notice: organisation and project title, nothing else."""
+
+    organisation = serializers.CharField(source="organisation.name", read_only=True)
+    project = serializers.CharField(source="title", read_only=True)
+
+
+class PublicNoticeSerializer(serializers.Serializer):
+    """One call whose notice (公示) is running, with its proposed winners."""
+
+    call = serializers.IntegerField(source="pk", read_only=True)
+    title = serializers.CharField(read_only=True)
+    office = serializers.CharField(source="office.name", read_only=True)
+    starts_at = serializers.DateTimeField(source="publicity.starts_at", read_only=True)
+    ends_at = serializers.DateTimeField(source="publicity.ends_at", read_only=True)
+    winners = ProposedWinnerSerializer(many=True, read_only=True)
+
+
+class AwardSerializer(serializers.ModelSerializer):
+    """One plaque (授牌) in the public register."""
+
+    level = serializers.ChoiceField(choices=Level.choices, read_only=True)
+    organisation = serializers.CharField(source="application.organisation.name", read_only=True)
+    project = serializers.CharField(source="application.title", read_only=True)
+    date = serializers.DateField(source="awarded_on", read_only=True)
+    state = serializers.ChoiceField(choices=AwardState.choices, read_only=True)
+
+    class Meta:
+        model = Award
+        fields = ("number", "level", "plaque_title", "organisation", "project", "date", "state")
+        read_only_fields = fields
+
+
+# Applications --------------------------------------------------------------------------------
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    """An application (申报书) as its own organisation or the office sees it."""
+
+    call_title = serializers.CharField(source="call.title", read_only=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    state = serializers.ChoiceField(choices=ApplicationState.choices, read_only=True)
+    functions = serializers.ListField(child=serializers.CharField(), read_only=True)
+    indicator_values = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = Application
+        fields = (
+            "id",
+            "call",
+            "call_title",
+            "organisation",
+            "organisation_name",
+            "title",
+            "construction_mode",
+            "functions",
+            "plan",
+            "project_lead",
+            "contact_phone",
+            "indicator_values",
+            "state",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "correction_due",
+        )
+        read_only_fields = fields
+
+
+class ApplicationDetailSerializer(ApplicationSerializer):
+    """With partners and the funding plan (source → amount, in 万元)."""
+
+    partners = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    funding = serializers.SerializerMethodField()
+
+    class Meta(ApplicationSerializer.Meta):
+        fields = (*ApplicationSerializer.Meta.fields, "partners", "funding")
+        read_only_fields = fields
+
+    def get_funding(self, obj: Application) -> dict[str, str]:
+        return {f.source: str(f.amount) for f in obj.funding.all()}
+
+
+class ApplicationContentSerializer(serializers.Serializer):
+    """The content an applicant writes; every field may be left out of an update."""
+
+    title = serializers.CharField(max_length=200, required=False)
+    construction_mode = serializers.ChoiceField(
+        choices=ConstructionMode.choices, required=False, allow_blank=True
+    )
+    functions = serializers.ListField(
+        child=serializers.ChoiceField(choices=Function.choices), required=False
+    )
+    plan = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    project_lead = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    contact_phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    indicator_values = serializers.DictField(required=False)
+    partners = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=100
+    )
+    funding = serializers.DictField(
+        child=serializers.DecimalField(
+            max_digits=12, decimal_places=2, min_value=0, allow_null=True
+        ),
+        required=False,
+        help_text=_("Funding source → amount in 万元 (10 000 yuan)."),
+    )
+
+    def validate_funding(self, value: dict) -> dict:
+        unknown = set(value) - set(FundingSource.values)
+        if unknown:
+            raise serializers.ValidationError(_("Unknown funding source."))
+        return value
+
+    def content(self) -> dict:
+        data = self.validated_data
+        return {
+            k: v
+            for k, v in data.items()
+            if k not in ("call", "organisation", "partners", "funding")
+        }
+
+
+class ApplicationCreateSerializer(ApplicationContentSerializer):
+    call = serializers.IntegerField(min_value=1)
+    organisation = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text=_("Needed only when the user belongs to several organisations."),
+    )
+    title = serializers.CharField(max_length=200)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MAX_REASON_LENGTH
+    )
+
+
+# Expert --------------------------------------------------------------------------------------
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    """An expert's own score sheet: what the portal's list shows, never other experts' marks."""
+
+    state = serializers.ChoiceField(choices=AssignmentState.choices, read_only=True)
+    call = serializers.IntegerField(source="application.call_id", read_only=True)
+    call_title = serializers.CharField(source="application.call.title", read_only=True)
+    application = serializers.IntegerField(source="application_id", read_only=True)
+    application_title = serializers.CharField(source="application.title", read_only=True)
+    organisation_name = serializers.CharField(
+        source="application.organisation.name", read_only=True
+    )
+    n_scored = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = (
+            "id",
+            "state",
+            "call",
+            "call_title",
+            "application",
+            "application_title",
+            "organisation_name",
+            "n_scored",
+            "submitted_at",
+            "total",
+        )
+        read_only_fields = fields
+
+
+class ApplicationSummarySerializer(serializers.ModelSerializer):
+    """What an expert permitted to read the application sees of it (the score sheet's facts)."""
+
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    functions = serializers.ListField(child=serializers.CharField(), read_only=True)
+    indicator_values = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = Application
+        fields = (
+            "id",
+            "title",
+            "organisation_name",
+            "construction_mode",
+            "functions",
+            "plan",
+            "indicator_values",
+        )
+        read_only_fields = fields
+
+
+class AssignmentDetailSerializer(AssignmentSerializer):
+    reopen_reason = serializers.CharField(read_only=True)
+    application_summary = serializers.SerializerMethodField()
+
+    class Meta(AssignmentSerializer.Meta):
+        fields = (*AssignmentSerializer.Meta.fields, "reopen_reason", "application_summary")
+        read_only_fields = fields
+
+    @extend_schema_field(ApplicationSummarySerializer(allow_null=True))
+    def get_application_summary(self, obj: Assignment) -> dict | None:
+        if not self.context.get("may_view_application"):
+            return None
+        return ApplicationSummarySerializer(obj.application).data
+
+
+# Tasks ---------------------------------------------------------------------------------------
+
+
+class InboxRowSerializer(serializers.Serializer):
+    """One row of 我的待办 (processes.engine.inbox)."""
+
+    title = serializers.CharField(read_only=True)
+    subject = serializers.CharField(read_only=True)
+    due = serializers.DateTimeField(read_only=True, allow_null=True)
+    overdue = serializers.BooleanField(read_only=True)
+    url = serializers.CharField(read_only=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """An error: the translated message, and for a refused decision the rule's problems.
+    A request with bad fields gets ``{field: [messages]}`` instead."""
+
+    detail = serializers.CharField(read_only=True)
+    problems = serializers.ListField(child=serializers.CharField(), read_only=True, required=False)

@@ -1,0 +1,72 @@
+"""/api/: the OpenAPI schema, its interactive docs (vendored Swagger UI and ReDoc), and v1."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from . import views
+
+app_name = "api"
+
+v1 = [
+    path("auth/token/", obtain_auth_token, name="token"),
+    # Public
+    path("calls/", views.PublicCallList.as_view(), name="call_list"),
+    path("calls/<int:pk>/", views.PublicCallDetail.as_view(), name="call_detail"),
+    path("notices/", views.PublicNoticeList.as_view(), name="notice_list"),
+    path("awards/", views.AwardList.as_view(), name="award_list"),
+    # Applicant
+    path("applications/", views.ApplicationListCreate.as_view(), name="application_list"),
+    path("applications/<int:pk>/", views.ApplicationDetail.as_view(), name="application_detail"),
+    path(
+        "applications/<int:pk>/submit/",
+        views.ApplicationSubmit.as_view(),
+        name="application_submit",
+    ),
+    path(
+        "applications/<int:pk>/withdraw/",
+        views.ApplicationWithdraw.as_view(),
+        name="application_withdraw",
+    ),
+    # Expert
+    path("assignments/", views.AssignmentList.as_view(), name="assignment_list"),
+    path("assignments/<int:pk>/", views.AssignmentDetail.as_view(), name="assignment_detail"),
+    # Office
+    path("office/calls/", views.OfficeCallList.as_view(), name="office_call_list"),
+    path("office/calls/<int:pk>/publish/", views.OfficeCallPublish.as_view(), name="call_publish"),
+    path("office/calls/<int:pk>/close/", views.OfficeCallClose.as_view(), name="call_close"),
+    path(
+        "office/calls/<int:pk>/start-review/",
+        views.OfficeCallStartReview.as_view(),
+        name="call_start_review",
+    ),
+    path(
+        "office/applications/",
+        views.OfficeApplicationList.as_view(),
+        name="office_application_list",
+    ),
+    path(
+        "office/applications/<int:pk>/accept/",
+        views.OfficeAccept.as_view(),
+        name="application_accept",
+    ),
+    path(
+        "office/applications/<int:pk>/return/",
+        views.OfficeReturn.as_view(),
+        name="application_return",
+    ),
+    path(
+        "office/applications/<int:pk>/reject/",
+        views.OfficeReject.as_view(),
+        name="application_reject",
+    ),
+    # Everyone logged in
+    path("tasks/", views.MyTasks.as_view(), name="my_tasks"),
+]
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("v1/", include(v1)),
+]
