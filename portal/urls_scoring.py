@@ -37,6 +37,11 @@ urlpatterns = [
         name="office_ranking_export_public",
     ),
     path(
+        "office/review/<int:call_pk>/register.xlsx",
+        ranking.export_register,
+        name="office_register_export",
+    ),
+    path(
         "office/review/<int:call_pk>/ranking/sheets.xlsx",
         ranking.export_sheets,
         name="office_ranking_export_sheets",

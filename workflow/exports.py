@@ -210,3 +210,63 @@ def score_sheets_workbook(ranking: Ranking, sheets: Sequence[Any]) -> bytes:
             )
             ws.append(_cells(ws, [_("Expert's signature:"), "", _("Date:"), ""]))
     return _save(workbook)
+
+
+def application_register_workbook(call: Any, applications: Iterable[Any]) -> bytes:
+    """申报登记表: every application to a call that is not a draft, with its state, applicant,
+    mode, functions, funding lines and submission time; for the office's files."""
+    from openpyxl import Workbook
+
+    from workflow.choices import ApplicantType, ConstructionMode, Function, FundingSource
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Applications"))
+    sheet.append(_cells(sheet, [call.title], bold=True))
+    sheet.append(_cells(sheet, [_("Generated at"), _local(timezone.now())]))
+    sheet.append([])
+    sources = list(FundingSource)
+    sheet.append(
+        _cells(
+            sheet,
+            [
+                _("No."),
+                _("Applicant"),
+                _("Unified social credit code"),
+                _("Applicant type"),
+                _("Project"),
+                _("Construction mode"),
+                _("Functions"),
+                *[f"{source.label} ({_('10,000 yuan')})" for source in sources],
+                _("Project lead"),
+                _("Contact phone"),
+                _("State"),
+                _("Submitted at"),
+            ],
+            bold=True,
+        )
+    )
+    for n, application in enumerate(applications, start=1):
+        funding = {line.source: line.amount for line in application.funding.all()}
+        organisation = application.organisation
+        sheet.append(
+            _cells(
+                sheet,
+                [
+                    n,
+                    organisation.name,
+                    organisation.credit_code or "",
+                    str(ApplicantType(organisation.applicant_type).label),
+                    application.title,
+                    str(ConstructionMode(application.construction_mode).label)
+                    if application.construction_mode
+                    else "",
+                    "、".join(str(Function(f).label) for f in application.functions),
+                    *[funding.get(source.value) for source in sources],
+                    application.project_lead,
+                    application.contact_phone,
+                    application.get_state_display(),
+                    _local(application.submitted_at),
+                ],
+            )
+        )
+    return _save(workbook)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from workflow import exports, selectors
+from workflow import access, exports, selectors
 from workflow.choices import ApplicationState, CallState
 from workflow.errors import Conflict, DomainError, Invalid, NotPermitted
 from workflow.models import Call, Rubric
@@ -222,3 +222,16 @@ def rubric_settings(request: HttpRequest, call_pk: int) -> HttpResponse:
             "settings_form": settings_form,
         },
     )
+
+
+@office_required
+def export_register(request: HttpRequest, call_pk: int) -> HttpResponse:
+    """申报登记表 of a call: every application that is not a draft, at any stage of the call."""
+    call = get_object_or_404(access.calls_managed_by(request.user), pk=call_pk)
+    applications = (
+        call.applications.exclude(state=ApplicationState.DRAFT)
+        .select_related("organisation")
+        .prefetch_related("funding")
+        .order_by("submitted_at", "pk")
+    )
+    return _xlsx(exports.application_register_workbook(call, applications), call, "register")
