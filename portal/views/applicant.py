@@ -18,6 +18,7 @@ from workflow import access, selectors
 from workflow.choices import ApplicationState
 from workflow.errors import Conflict, DomainError, Invalid, NotPermitted
 from workflow.models import Application, Award
+from workflow.selectors.timeline import application_timeline
 from workflow.services.applications import (
     application_create,
     application_submit,
@@ -153,6 +154,7 @@ def _detail(
         "states": ApplicationState,
         "project_states": PROJECT_STATES,
         "award": Award.objects.filter(application=application).first(),
+        "timeline": application_timeline(application),
     }
     return render(request, "portal/applicant/application_detail.html", context)
 
