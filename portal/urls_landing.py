@@ -6,6 +6,7 @@ from django.urls import path
 from portal.views import landing
 
 urlpatterns = [
+    path("landing/<int:pk>/agreement.pdf", landing.agreement_pdf, name="agreement_pdf"),
     path("office/landing/", landing.office_landing, name="office_landing"),
     path("office/landing/<int:pk>/agreement/", landing.agreement_edit, name="agreement_edit"),
     path("office/landing/<int:pk>/agreement/send/", landing.agreement_send, name="agreement_send"),

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +32,7 @@ from portal.forms_landing import (
     milestones_of,
 )
 from workflow import access
+from workflow.agreement_pdf import agreement_pdf as render_pdf
 from workflow.choices import ApplicationState, CallRoute, FundingSource, Role
 from workflow.errors import DomainError, Invalid
 from workflow.models import Agreement, Application, Milestone, ProgressReport
@@ -392,3 +393,15 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
         "can_submit": can_submit,
     }
     return render(request, "portal/landing/report_submit.html", context)
+
+
+@login_required
+def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """揭榜任务书 as a PDF, for whoever may read the agreement on its page."""
+    application = _readable_application(request, pk)
+    context = _detail_context(request, application)
+    if not context["shown"]:
+        raise Http404
+    response = HttpResponse(render_pdf(context["agreement"]), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="agreement-{application.pk}.pdf"'
+    return response
