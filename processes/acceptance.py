@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from processes.base import Flow, office_of_application, organisation_of_application
+from processes.base import Flow, artifact_page, office_of_application, organisation_of_application
 from processes.nodes import Step
 from workflow.choices import ApplicationState, Role
 from workflow.models import Acceptance, Application
@@ -57,10 +56,6 @@ def failed_conclusion(task: Any) -> str:
     return acceptance.conclusion if acceptance and acceptance.state == S.FAILED else ""
 
 
-def _page(name: str) -> Any:
-    return lambda task: reverse(name, args=[task.process.artifact_object_id])
-
-
 class AcceptanceFlow(Flow):
     """Acceptance and award"""
 
@@ -75,7 +70,7 @@ class AcceptanceFlow(Flow):
         role=Role.OFFICE_STAFF,
         unit=office_of_application,
         done=panel_drawn,
-        url=_page("portal:office_acceptance"),
+        url=artifact_page("portal:office_acceptance"),
         due_working_days=10,
     ).Next(this.record_scores)
 
@@ -84,7 +79,7 @@ class AcceptanceFlow(Flow):
         role=Role.OFFICE_STAFF,
         unit=office_of_application,
         done=acceptance_decided,
-        url=_page("portal:office_acceptance"),
+        url=artifact_page("portal:office_acceptance"),
         due_working_days=15,
     ).Next(this.passed)
 
@@ -95,7 +90,7 @@ class AcceptanceFlow(Flow):
         role=Role.OFFICE_STAFF,
         unit=office_of_application,
         done=awarded,
-        url=_page("portal:office_acceptance"),
+        url=artifact_page("portal:office_acceptance"),
         due_working_days=10,
     ).Next(this.end)
 
@@ -104,7 +99,7 @@ class AcceptanceFlow(Flow):
         role=Role.APPLICANT,
         unit=organisation_of_application,
         done=rectified,
-        url=_page("portal:acceptance_declare"),
+        url=artifact_page("portal:acceptance_declare"),
         reason=failed_conclusion,
     ).Next(this.end)
 

@@ -53,6 +53,13 @@ class Flow(flow.Flow):
         process.save(update_fields=["status", "finished"])
 
 
+def artifact_page(name: str) -> Any:
+    """A Step's url: the portal page `name` of the flow's artifact (its pk is the argument)."""
+    from django.urls import reverse
+
+    return lambda task: reverse(name, args=[task.process.artifact_object_id])
+
+
 # Units who act on Steps, from an activation (or a task: both have .process and .task).
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from processes.base import Flow, office_of_application
+from processes.base import Flow, artifact_page, office_of_application
 from processes.nodes import Step
 from workflow.choices import ApplicationState, CallRoute, Role
 from workflow.models import Application
@@ -38,9 +37,7 @@ class DirectAwardFlow(Flow):
         role=Role.OFFICE_STAFF,
         unit=office_of_application,
         done=awarded,
-        url=lambda task: reverse(
-            "portal:office_acceptance", args=[task.process.artifact_object_id]
-        ),
+        url=artifact_page("portal:office_acceptance"),
         due_working_days=10,
     ).Next(this.end)
 

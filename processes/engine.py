@@ -152,6 +152,12 @@ def due_of(task: Task) -> dt.datetime | None:
     return parse_datetime(raw) if raw else None
 
 
+def unit_filter(task: Task) -> dict[str, Any]:
+    """The Membership lookup for the task's unit: office=, department= or organisation=."""
+    unit = task.owner_permission_obj
+    return {unit._meta.model_name: unit}
+
+
 def candidates(task: Task) -> list[int]:
     """Users who may act on the task: the owner if set, else everyone with the role in the unit."""
     from workflow.models import Membership
@@ -161,11 +167,8 @@ def candidates(task: Task) -> list[int]:
     unit = task.owner_permission_obj
     if unit is None:
         return []
-    field = {"office": "office", "department": "department", "organisation": "organisation"}[
-        unit._meta.model_name
-    ]
     return list(
-        Membership.objects.filter(role=task.owner_permission, **{field: unit})
+        Membership.objects.filter(role=task.owner_permission, **unit_filter(task))
         .values_list("user_id", flat=True)
         .distinct()
     )

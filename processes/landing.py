@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from processes.base import Flow, office_of_application, organisation_of_application
+from processes.base import Flow, artifact_page, office_of_application, organisation_of_application
 from processes.nodes import Step
 from workflow.choices import ApplicationState, CallRoute, Role
 from workflow.models import Agreement, Application
@@ -50,10 +49,6 @@ def construction_over(task: Any) -> bool:
     return task.process.artifact.state not in (A.APPROVED, A.CONSTRUCTING)
 
 
-def _page(name: str) -> Any:
-    return lambda task: reverse(name, args=[task.process.artifact_object_id])
-
-
 class LandingFlow(Flow):
     """Landing of an approved application"""
 
@@ -68,7 +63,7 @@ class LandingFlow(Flow):
         role=Role.OFFICE_STAFF,
         unit=office_of_application,
         done=agreement_sent,
-        url=_page("portal:agreement_edit"),
+        url=artifact_page("portal:agreement_edit"),
         due_working_days=10,
         reason=return_reason,
         undo=lambda application, by: agreement_withdraw(agreement=application.agreement, by=by),
@@ -79,7 +74,7 @@ class LandingFlow(Flow):
         role=Role.APPLICANT,
         unit=organisation_of_application,
         done=agreement_answered,
-        url=_page("portal:agreement_detail"),
+        url=artifact_page("portal:agreement_detail"),
         due_working_days=5,
         announce=False,
     ).Next(this.confirmed)
@@ -91,7 +86,7 @@ class LandingFlow(Flow):
         role=Role.APPLICANT,
         unit=organisation_of_application,
         done=construction_over,
-        url=_page("portal:report_list"),
+        url=artifact_page("portal:report_list"),
     ).Next(this.end)
 
     end = flow.End()

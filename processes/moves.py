@@ -47,11 +47,6 @@ OFFICE_ROLES = (Role.OFFICE_STAFF, Role.OFFICE_DIRECTOR)
 # --- Who may do what with a task -----------------------------------------------------------
 
 
-def _unit_filter(task: Task) -> dict[str, Any]:
-    unit = task.owner_permission_obj
-    return {unit._meta.model_name: unit}
-
-
 def may_act(user: Any, task: Task) -> bool:
     """The user may do the task's work: its owner, or (unowned) anyone with its role in its unit."""
     if not getattr(user, "is_authenticated", False) or task.status not in engine.OPEN_TASK:
@@ -61,7 +56,7 @@ def may_act(user: Any, task: Task) -> bool:
     if task.owner_permission_obj is None:
         return False
     return Membership.objects.filter(
-        user=user, role=task.owner_permission, **_unit_filter(task)
+        user=user, role=task.owner_permission, **engine.unit_filter(task)
     ).exists()
 
 
@@ -126,7 +121,7 @@ def _record(task: Task, action: str, by: Any, role: str, reason: str = "", **dif
 
 def _holds_role(user: Any, task: Task) -> bool:
     return Membership.objects.filter(
-        user=user, role=task.owner_permission, **_unit_filter(task)
+        user=user, role=task.owner_permission, **engine.unit_filter(task)
     ).exists()
 
 

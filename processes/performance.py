@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from processes.base import Flow
+from processes.base import Flow, artifact_page
 from processes.nodes import Step
 from workflow.choices import PerformanceGrade, Role
 from workflow.models import PerformanceReview
@@ -54,8 +53,7 @@ def rectification_verified(task: Any) -> bool:
     return review.rectified_at is not None or review.award.state == AwardState.REVOKED
 
 
-def _page(task: Any) -> str:
-    return reverse("portal:performance_detail", args=[task.process.artifact_object_id])
+_page = artifact_page("portal:performance_detail")
 
 
 class PerformanceFlow(Flow):

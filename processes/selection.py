@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from processes.base import Flow, department_of_task, office_of_call
+from processes.base import Flow, artifact_page, department_of_task, office_of_call
 from processes.nodes import FanOut, Step
 from workflow.choices import ApplicationState, CallState, DrawState, Role
 from workflow.models import Call
@@ -116,10 +116,6 @@ def returned_opinions(task: Any) -> str:
     )
 
 
-def _call_page(name: str) -> Any:
-    return lambda task: reverse(name, args=[task.process.artifact_object_id])
-
-
 class SelectionFlow(Flow):
     """Selection of a call"""
 
@@ -133,7 +129,7 @@ class SelectionFlow(Flow):
         role=Role.OFFICE_STAFF,
         unit=office_of_call,
         done=window_closed,
-        url=_call_page("portal:office_call_detail"),
+        url=artifact_page("portal:office_call_detail"),
         # The office published the call a moment ago: no message for this first step.
         announce=False,
     ).Next(this.formal_checks)
@@ -152,7 +148,7 @@ class SelectionFlow(Flow):
         role=Role.OFFICE_STAFF,
         unit=office_of_call,
         done=review_finished,
-        url=_call_page("portal:draw_page"),
+        url=artifact_page("portal:draw_page"),
     ).Next(this.confirm_ranking)
 
     confirm_ranking = Step(
@@ -160,7 +156,7 @@ class SelectionFlow(Flow):
         role=Role.OFFICE_STAFF,
         unit=office_of_call,
         done=ranking_confirmed,
-        url=_call_page("portal:office_ranking"),
+        url=artifact_page("portal:office_ranking"),
         due_working_days=5,
     ).Next(this.open_publicity)
 
@@ -169,7 +165,7 @@ class SelectionFlow(Flow):
         role=Role.OFFICE_STAFF,
         unit=office_of_call,
         done=publicity_open,
-        url=_call_page("portal:office_call_detail"),
+        url=artifact_page("portal:office_call_detail"),
         due_working_days=3,
     ).Next(this.answer_objections)
 
@@ -186,7 +182,7 @@ class SelectionFlow(Flow):
         role=Role.OFFICE_STAFF,
         unit=office_of_call,
         done=round_open,
-        url=_call_page("portal:office_countersign"),
+        url=artifact_page("portal:office_countersign"),
         due_working_days=3,
     ).Next(this.split_countersign)
 
@@ -211,7 +207,7 @@ class SelectionFlow(Flow):
         role=Role.OFFICE_STAFF,
         unit=office_of_call,
         done=round_open,
-        url=_call_page("portal:office_countersign"),
+        url=artifact_page("portal:office_countersign"),
         reason=returned_opinions,
     ).Next(this.split_countersign)
 
@@ -220,9 +216,7 @@ class SelectionFlow(Flow):
         role=Role.OFFICE_DIRECTOR,
         unit=office_of_call,
         done=decided,
-        url=lambda task: reverse(
-            "portal:director_decision", args=[task.process.artifact_object_id]
-        ),
+        url=artifact_page("portal:director_decision"),
         due_working_days=5,
     ).Next(this.end)
 

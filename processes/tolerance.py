@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from processes.base import Flow
+from processes.base import Flow, artifact_page
 from processes.nodes import Step
 from workflow.choices import Role
 from workflow.models import AuditEvent, ToleranceCase
@@ -62,8 +61,7 @@ def rejection_note(task: Any) -> str:
     return event.reason if event and case_of(task).state == S.CORRECTING else ""
 
 
-def _page(task: Any) -> str:
-    return reverse("portal:tolerance_detail", args=[task.process.artifact_object_id])
+_page = artifact_page("portal:tolerance_detail")
 
 
 class ToleranceFlow(Flow):

@@ -68,9 +68,8 @@ def _task_or_404(user: Any, pk: int) -> Task:
 
 
 def _colleagues(task: Task, user: Any) -> QuerySet:
-    unit = task.owner_permission_obj
     members = Membership.objects.filter(
-        role=task.owner_permission, **{unit._meta.model_name: unit}
+        role=task.owner_permission, **engine.unit_filter(task)
     ).exclude(user=user)
     return User.objects.filter(pk__in=members.values("user_id"), is_active=True).order_by("pk")
 

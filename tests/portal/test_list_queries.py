@@ -263,10 +263,6 @@ def add_calls_anywhere(n: int) -> None:
         published_call()
 
 
-# Known N+1s: case name -> reason (the case is a strict xfail until the view is fixed).
-N_PLUS_ONE: dict[str, str] = {}
-
-
 def count(client: Client, url: str) -> tuple[list[str], Any]:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
@@ -283,10 +279,7 @@ def grown(few: list[str], many: list[str]) -> list[str]:
 
 def _params():
     for name, case in CASES.items():
-        marks = []
-        if name in N_PLUS_ONE:
-            marks.append(pytest.mark.xfail(strict=True, reason=N_PLUS_ONE[name]))
-        yield pytest.param(case, id=name, marks=marks)
+        yield pytest.param(case, id=name)
 
 
 @pytest.mark.parametrize("case", _params())
