@@ -71,6 +71,7 @@ urlpatterns = [
     path("", include("portal.urls_approval")),  # my/phrases/, office/opinions/, countersign mode
     path("", include("portal.urls_audit")),  # audit/... (supervisors: trail, evidence bundles)
     # Portal completion (issue 6).
+    path("", include("portal.urls_applicant")),  # multi-step form, autosave, preview, confirm
     path("", include("portal.urls_calls")),  # office/calls/new/..., rubric editor
     path("", include("portal.urls_reports")),  # office/dashboard/ charts, score-sheet PDFs
     path("", include("portal.urls_jobs")),  # jobs/<id>/: progress of long operations
