@@ -5,10 +5,13 @@ because "portal" comes before "viewflow" in INSTALLED_APPS (config/settings.py).
 """
 
 import pytest
-from django.test import Client
+from django.core.exceptions import SuspiciousOperation
+from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.views.defaults import bad_request
 
 from tests.portal.helpers import logged_in
+from workflow.models import FrequentPhrase
 
 pytestmark = pytest.mark.django_db
 
@@ -31,3 +34,19 @@ def test_portal_templates_win_with_the_project_settings(applicant):
         assert "portal/base.html" in rendered_templates(response), name
         assert "/static/portal/portal.css" in response.content.decode(), name
     assert pages(applicant)["404"].status_code == 404
+
+
+def test_a_csrf_failure_explains_itself_in_chinese_and_changes_nothing(applicant):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(applicant)
+    response = client.post(reverse("portal:phrase_list"), {"text": "同意"})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "表单已失效" in body and "未作任何更改" in body
+    assert not FrequentPhrase.objects.exists()
+
+
+def test_the_bad_request_page_is_chinese_first():
+    response = bad_request(RequestFactory().get("/"), SuspiciousOperation())
+    assert response.status_code == 400
+    assert "无法读取您的请求" in response.content.decode()
