@@ -3,6 +3,9 @@ check types and sizes, and the services (workflow.services) decide everything el
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -10,13 +13,14 @@ from rest_framework import serializers
 from workflow.choices import (
     ApplicationState,
     AssignmentState,
+    AttachmentKind,
     CallState,
     ConstructionMode,
     Function,
     FundingSource,
     Level,
 )
-from workflow.models import Application, Assignment, Award, Call
+from workflow.models import Application, Assignment, Attachment, Award, Call
 from workflow.models.award import AwardState
 from workflow.services.base import MAX_REASON_LENGTH
 
@@ -206,6 +210,34 @@ class ReasonSerializer(serializers.Serializer):
     )
 
 
+# Attachments ---------------------------------------------------------------------------------
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    """A stored PDF of an application: what it is, its name and size, and where to fetch it."""
+
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices, read_only=True)
+    name = serializers.CharField(source="original_name", read_only=True)
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ("id", "kind", "name", "size", "sha256", "uploaded_at", "download")
+        read_only_fields = fields
+
+    def get_download(self, obj: Attachment) -> str:
+        return reverse("api:attachment_detail", args=[obj.application_id, obj.pk])
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    """multipart/form-data: what the document is, and the PDF itself. Only the type is checked
+    here; attachment_add checks the content (a readable PDF) and the size limit."""
+
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices)
+    # Empty files go on to the service, which refuses them with its own message.
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+
+
 # Expert --------------------------------------------------------------------------------------
 
 
@@ -273,6 +305,114 @@ class AssignmentDetailSerializer(AssignmentSerializer):
         if not self.context.get("may_view_application"):
             return None
         return ApplicationSummarySerializer(obj.application).data
+
+
+# Score sheets --------------------------------------------------------------------------------
+
+
+class GuidanceBandSerializer(serializers.Serializer):
+    """One guidance band of an indicator: what a mark from `from` to `to` points means."""
+
+    text = serializers.CharField(read_only=True)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "from" is a Python keyword, so these two cannot be class attributes.
+        points = {"max_digits": 6, "decimal_places": 2, "read_only": True, "allow_null": True}
+        return {
+            "from": serializers.DecimalField(**points),
+            "to": serializers.DecimalField(**points),
+            **super().get_fields(),
+        }
+
+
+class SheetRowSerializer(serializers.Serializer):
+    """One expert-judged indicator of the rubric, with the expert's own mark on it."""
+
+    indicator = serializers.IntegerField(read_only=True, help_text=_("The indicator's id."))
+    code = serializers.CharField(read_only=True)
+    names = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=_("The names from the level-1 indicator down to this one."),
+    )
+    max_score = serializers.DecimalField(max_digits=6, decimal_places=2, read_only=True)
+    unusual_below = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=4,
+        read_only=True,
+        help_text=_("A mark below this needs a comment before submitting."),
+    )
+    unusual_above = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=4,
+        read_only=True,
+        help_text=_("A mark above this needs a comment before submitting."),
+    )
+    guidance = GuidanceBandSerializer(many=True, read_only=True)
+    score = serializers.DecimalField(
+        max_digits=6, decimal_places=2, read_only=True, allow_null=True
+    )
+    comment = serializers.CharField(read_only=True)
+
+
+class ScoreSheetSerializer(serializers.Serializer):
+    """An expert's own score sheet (评分表): the rubric's expert-judged rows and the expert's
+    marks. Never another expert's marks, names or totals (blind review)."""
+
+    assignment = serializers.IntegerField(read_only=True)
+    application = serializers.IntegerField(read_only=True)
+    application_title = serializers.CharField(read_only=True)
+    state = serializers.ChoiceField(choices=AssignmentState.choices, read_only=True)
+    editable = serializers.BooleanField(
+        read_only=True, help_text=_("Whether marks can still be saved and the sheet submitted.")
+    )
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    reopen_reason = serializers.CharField(read_only=True)
+    rubric = serializers.CharField(read_only=True, allow_null=True)
+    total = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        read_only=True,
+        help_text=_("The sum of the marks given so far."),
+    )
+    n_scored = serializers.IntegerField(read_only=True)
+    rows = SheetRowSerializer(many=True, read_only=True)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "number"}, {"type": "string", "format": "decimal"}],
+        "nullable": True,
+        "description": "Points from 0 to the indicator's maximum, at most two decimals; "
+        "null or an empty string clears the mark.",
+    }
+)
+class ScoreInputField(serializers.CharField):
+    """A number or a decimal string, passed on as text to the same form field as the portal's,
+    so that range and precision errors read the same."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            max_length=40, allow_null=True, allow_blank=True, trim_whitespace=False, **kwargs
+        )
+
+
+class MarkInputSerializer(serializers.Serializer):
+    indicator = serializers.IntegerField(min_value=1, help_text=_("The indicator's id."))
+    # Left out: cleared by PUT, kept as saved by PATCH and on submission.
+    score = ScoreInputField(required=False)
+    comment = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class ScoreSheetInputSerializer(serializers.Serializer):
+    """Marks to save. With PUT the list is the whole sheet (indicators left out are cleared);
+    with PATCH and on submission only the indicators listed change."""
+
+    marks = MarkInputSerializer(many=True, max_length=500)
+
+
+class ScoreSheetSubmitSerializer(serializers.Serializer):
+    marks = MarkInputSerializer(many=True, max_length=500, required=False)
 
 
 # Tasks ---------------------------------------------------------------------------------------

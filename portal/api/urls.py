@@ -28,9 +28,25 @@ v1 = [
         views.ApplicationWithdraw.as_view(),
         name="application_withdraw",
     ),
+    path(
+        "applications/<int:pk>/attachments/",
+        views.AttachmentListUpload.as_view(),
+        name="attachment_list",
+    ),
+    path(
+        "applications/<int:pk>/attachments/<int:attachment_pk>/",
+        views.AttachmentDetail.as_view(),
+        name="attachment_detail",
+    ),
     # Expert
     path("assignments/", views.AssignmentList.as_view(), name="assignment_list"),
     path("assignments/<int:pk>/", views.AssignmentDetail.as_view(), name="assignment_detail"),
+    path("assignments/<int:pk>/sheet/", views.ScoreSheet.as_view(), name="score_sheet"),
+    path(
+        "assignments/<int:pk>/sheet/submit/",
+        views.ScoreSheetSubmit.as_view(),
+        name="score_sheet_submit",
+    ),
     # Office
     path("office/calls/", views.OfficeCallList.as_view(), name="office_call_list"),
     path("office/calls/<int:pk>/publish/", views.OfficeCallPublish.as_view(), name="call_publish"),

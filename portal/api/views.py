@@ -12,27 +12,36 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal.forms_scoring import COMMENT_PREFIX, SCORE_PREFIX, ScoreSheetForm
 from processes import engine
 from workflow import access, selectors
 from workflow.choices import ApplicationState
 from workflow.errors import Conflict, DomainError, Invalid, NotPermitted
-from workflow.models import Application, Assignment, Award, Call, Organisation
+from workflow.models import Application, Assignment, Attachment, Award, Call, Organisation
+from workflow.rules import scoring as scoring_rules
+from workflow.rules.rubric import as_decimal
 from workflow.selectors.publicity import calls_in_publicity
+from workflow.selectors.scoring import RubricTree
 from workflow.services import applications as application_services
 from workflow.services import calls as call_services
+from workflow.services import scoring as scoring_services
 
 from . import serializers as s
 from .permissions import IsApplicant, IsExpert, IsOfficeMember
@@ -235,6 +244,115 @@ class ApplicationWithdraw(_ApplicantView):
         return self._answer(pk)
 
 
+# Attachments ---------------------------------------------------------------------------------
+# Reading (the list, a download) follows the portal's attachment_download: whoever may see the
+# application (access.applications_visible_to: its applicant, its office once submitted, an
+# expert granted it, a supervisor). Uploading and removing are the applicant's, through
+# attachment_add and attachment_remove like the portal's upload form.
+
+
+class _ReadOrApplicant(BasePermission):
+    """Logged in for reading (the queryset decides what is visible); applicants for changes."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return bool(request.user and request.user.is_authenticated)
+        return IsApplicant().has_permission(request, view)
+
+
+class _AttachmentView(generics.GenericAPIView):
+    permission_classes = (_ReadOrApplicant,)
+    serializer_class = s.AttachmentSerializer
+
+    def application(self) -> Application:
+        """The application in the URL: visible to the user for reading, of the user's own
+        organisation for a change; 404 otherwise."""
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            visible = access.applications_visible_to(self.request.user)
+        else:
+            visible = selectors.applicant_applications(self.request.user)
+        return get_object_or_404(visible, pk=self.kwargs["pk"])
+
+
+@extend_schema(tags=["applicant"])
+class AttachmentListUpload(_AttachmentView, generics.ListAPIView):
+    """The PDF documents of an application; POST (multipart/form-data) uploads one."""
+
+    parser_classes = (MultiPartParser, FormParser)
+
+    def get_queryset(self) -> QuerySet[Attachment]:
+        return Attachment.objects.filter(application=self.application()).order_by(
+            "kind", "uploaded_at", "id"
+        )
+
+    @extend_schema(responses={200: s.AttachmentSerializer(many=True), **ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        responses={201: s.AttachmentSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        application = self.application()
+        data = _valid(s.AttachmentUploadSerializer, request).validated_data
+        try:
+            attachment = application_services.attachment_add(
+                application=application, kind=data["kind"], upload=data["file"], by=request.user
+            )
+        except Invalid as exc:  # the content or the size: about the file, as in the portal
+            raise ValidationError({"file": [exc.message, *exc.problems]}) from exc
+        return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class _JSONErrorsWhateverIsAccepted(BaseContentNegotiation):
+    """A download answers with the file; its errors are JSON even to `Accept: application/pdf`
+    (instead of 406)."""
+
+    def select_parser(self, request: Request, parsers: list) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix: Any = None):
+        return renderers[0], renderers[0].media_type
+
+
+@extend_schema(tags=["applicant"])
+class AttachmentDetail(_AttachmentView):
+    """GET streams the PDF (to whoever may see the application, as the portal's download);
+    DELETE removes it from a draft or returned application (the applicant)."""
+
+    content_negotiation_class = _JSONErrorsWhateverIsAccepted
+
+    def attachment(self) -> Attachment:
+        application = self.application()
+        return get_object_or_404(
+            Attachment.objects.filter(application=application), pk=self.kwargs["attachment_pk"]
+        )
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
+    )
+    def get(self, request: Request, pk: int, attachment_pk: int) -> FileResponse:
+        attachment = self.attachment()
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404 from exc
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type="application/pdf",
+        )
+        add_never_cache_headers(response)
+        return response
+
+    @extend_schema(responses={204: None, **ERRORS})
+    def delete(self, request: Request, pk: int, attachment_pk: int) -> Response:
+        application_services.attachment_remove(attachment=self.attachment(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 # Expert --------------------------------------------------------------------------------------
 
 
@@ -272,6 +390,210 @@ class AssignmentDetail(generics.RetrieveAPIView):
         may_view = request.user.has_perm("workflow.view_application", assignment.application)
         context = {**self.get_serializer_context(), "may_view_application": may_view}
         return Response(s.AssignmentDetailSerializer(assignment, context=context).data)
+
+
+# Score sheets: the portal's ScoreSheetForm checks the marks (so the errors read the same, field
+# by field), the scoring services save, submit and audit them.
+
+
+def _names(tree: RubricTree, indicator: Any) -> list[str]:
+    """The names from the level-1 indicator down to this one."""
+    names = []
+    current = indicator
+    while current is not None:
+        names.append(current.name)
+        current = tree.by_id.get(current.parent_id) if current.parent_id else None
+    return names[::-1]
+
+
+def _guidance(bands: Any) -> list[dict[str, Any]]:
+    shown = []
+    for band in bands or ():
+        if isinstance(band, dict):
+            shown.append(
+                {
+                    "from": as_decimal(band.get("from")),
+                    "to": as_decimal(band.get("to")),
+                    "text": str(band.get("text", "")),
+                }
+            )
+    return shown
+
+
+def _sheet_data(assignment: Assignment) -> dict[str, Any]:
+    """The expert's own sheet: the rubric's expert-judged rows with this sheet's marks only."""
+    application = assignment.application
+    tree = selectors.call_rubric_tree(application.call)
+    saved = selectors.sheet_scores(assignment)
+    rows: list[dict[str, Any]] = []
+    if tree is not None:
+        rubric = tree.rubric
+        for indicator in tree.judged:
+            score = saved.get(indicator.pk)
+            rows.append(
+                {
+                    "indicator": indicator.pk,
+                    "code": indicator.code,
+                    "names": _names(tree, indicator),
+                    "max_score": indicator.weight,
+                    "unusual_below": indicator.weight * rubric.abnormal_low_ratio,
+                    "unusual_above": indicator.weight * rubric.abnormal_high_ratio,
+                    "guidance": _guidance(indicator.guidance),
+                    "score": score.value if score else None,
+                    "comment": score.comment if score else "",
+                }
+            )
+    marked = [row["score"] for row in rows if row["score"] is not None]
+    return {
+        "assignment": assignment.pk,
+        "application": application.pk,
+        "application_title": application.title,
+        "state": assignment.state,
+        "editable": assignment.state in scoring_services.OPEN_STATES
+        and application.state == ApplicationState.UNDER_REVIEW,
+        "submitted_at": assignment.submitted_at,
+        "reopen_reason": assignment.reopen_reason,
+        "rubric": tree.rubric.name if tree is not None else None,
+        "total": scoring_rules.sheet_total(marked),
+        "n_scored": len(marked),
+        "rows": rows,
+    }
+
+
+class _OwnSheetView(generics.GenericAPIView):
+    """The user's own sheet: assigned to them, with the object permission `score_assignment`
+    the accepted invitation granted (404 otherwise, as in the portal)."""
+
+    permission_classes = (IsExpert,)
+
+    def get_queryset(self) -> QuerySet[Assignment]:
+        return selectors.expert_assignments(self.request.user)
+
+    def get_object(self) -> Assignment:
+        assignment = super().get_object()
+        if not self.request.user.has_perm(selectors.SCORE_PERMISSION, assignment):
+            raise Http404
+        return assignment
+
+    def _answer(self) -> Response:
+        return Response(s.ScoreSheetSerializer(_sheet_data(self.get_object())).data)
+
+    def _checked_marks(
+        self, assignment: Assignment, given: list[dict[str, Any]], *, keep: bool, submitting: bool
+    ) -> dict[str, scoring_rules.Mark]:
+        """Check the marks given with the portal's ScoreSheetForm; code -> Mark of those to
+        write. `keep`: indicators (and a score or comment) left out keep what is saved; else
+        they are cleared."""
+        tree = selectors.call_rubric_tree(assignment.application.call)
+        if tree is None:
+            raise Invalid(_("This call has no rubric yet."))
+        judged = {i.pk: i for i in tree.judged}
+        data: dict[str, str] = {}
+        if keep:
+            for indicator_id, score in selectors.sheet_scores(assignment).items():
+                if indicator_id in judged:
+                    data[f"{SCORE_PREFIX}{indicator_id}"] = str(score.value)
+                    data[f"{COMMENT_PREFIX}{indicator_id}"] = score.comment
+        errors: dict[str, dict[str, list[str]]] = {}
+        listed: set[int] = set()
+        for mark in given:
+            pk = mark["indicator"]
+            if pk in listed:
+                errors[str(pk)] = {"indicator": [_("This indicator is listed twice.")]}
+            elif pk not in judged:
+                known = tree.by_id.get(pk)
+                errors[str(pk)] = {
+                    "indicator": [
+                        _("Indicator “%(code)s” is not marked by experts.") % {"code": known.code}
+                        if known
+                        else _("There is no indicator with this id on this score sheet.")
+                    ]
+                }
+            listed.add(pk)
+            if "score" in mark or not keep:
+                score = mark.get("score")
+                data[f"{SCORE_PREFIX}{pk}"] = "" if score is None else score
+            if "comment" in mark or not keep:
+                data[f"{COMMENT_PREFIX}{pk}"] = mark.get("comment") or ""
+        if errors:
+            raise ValidationError({"marks": errors})
+        form = ScoreSheetForm(data, tree=tree, submitting=submitting)
+        if not form.is_valid():
+            for name, messages in form.errors.items():
+                for prefix, field in ((SCORE_PREFIX, "score"), (COMMENT_PREFIX, "comment")):
+                    if name.startswith(prefix):
+                        row = errors.setdefault(name.removeprefix(prefix), {})
+                        row.setdefault(field, []).extend(messages)
+            raise ValidationError({"marks": errors or form.errors})
+        marks = form.marks()
+        if keep:
+            wanted = {judged[pk].code for pk in listed}
+            marks = {code: mark for code, mark in marks.items() if code in wanted}
+        return marks
+
+
+SHEET_ERRORS_DOC = (
+    'A 400 for marks is `{"marks": {"<indicator id>": {"score": [...], "comment": '
+    "[...]}}}` with the portal's messages (range, two decimals, a comment needs a score; on "
+    "submission: a score missing, an unusual mark without a comment)."
+)
+
+
+@extend_schema(tags=["expert"])
+class ScoreSheet(_OwnSheetView):
+    """The expert's own score sheet: GET reads it, PUT replaces the marks (indicators left out
+    are cleared), PATCH changes only the indicators listed; both save a draft
+    (score_sheet_save_draft), like the portal's "save". A submitted sheet is locked (409)."""
+
+    serializer_class = s.ScoreSheetSerializer
+    http_method_names = ["get", "put", "patch", "head", "options"]
+
+    @extend_schema(responses={200: s.ScoreSheetSerializer, **ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        return self._answer()
+
+    def _save(self, request: Request, *, keep: bool) -> Response:
+        assignment = self.get_object()
+        given = _valid(s.ScoreSheetInputSerializer, request).validated_data["marks"]
+        marks = self._checked_marks(assignment, given, keep=keep, submitting=False)
+        scoring_services.score_sheet_save_draft(assignment=assignment, by=request.user, marks=marks)
+        return self._answer()
+
+    @extend_schema(
+        request=s.ScoreSheetInputSerializer,
+        responses={200: s.ScoreSheetSerializer, **ERRORS},
+        description=SHEET_ERRORS_DOC,
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        return self._save(request, keep=False)
+
+    @extend_schema(
+        request=s.ScoreSheetInputSerializer,
+        responses={200: s.ScoreSheetSerializer, **ERRORS},
+        description=SHEET_ERRORS_DOC,
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        return self._save(request, keep=True)
+
+
+@extend_schema(tags=["expert"])
+class ScoreSheetSubmit(_OwnSheetView):
+    """Submit the sheet (score_sheet_submit), after saving the marks listed if any: every
+    indicator needs a score, and an unusually low or high one a comment. Then it is locked."""
+
+    serializer_class = s.ScoreSheetSerializer
+
+    @extend_schema(
+        request=s.ScoreSheetSubmitSerializer,
+        responses={200: s.ScoreSheetSerializer, **ERRORS},
+        description=SHEET_ERRORS_DOC,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        assignment = self.get_object()
+        given = _valid(s.ScoreSheetSubmitSerializer, request).validated_data.get("marks", [])
+        marks = self._checked_marks(assignment, given, keep=True, submitting=True)
+        scoring_services.score_sheet_submit(assignment=assignment, by=request.user, marks=marks)
+        return self._answer()
 
 
 # Office --------------------------------------------------------------------------------------
