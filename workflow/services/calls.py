@@ -222,3 +222,27 @@ def call_cancel(*, call: Call, by: Any, reason: str) -> Call:
             reason=reason,
         )
     return call
+
+
+def call_create_from_template(
+    *,
+    office: Office,
+    by: Any,
+    terms: dict[str, Any],
+    rubric_sample: str = "",
+    rubric_source: Any = None,
+) -> Call:
+    """发榜 (draft) with its rubric (评分细则) in one transaction: a built-in sample
+    (`rubric_sample`, a key of workflow.rubrics_data.SAMPLES) or a copy of a template or of an
+    earlier call's rubric (`rubric_source`). If the rubric cannot be made, no call is left."""
+    from workflow.services.rubrics import rubric_copy, rubric_load_sample
+
+    if rubric_sample and rubric_source is not None:
+        raise Invalid(_("Choose one rubric to start from, not two."))
+    with transaction.atomic():
+        call = call_create(office=office, by=by, terms=terms)
+        if rubric_sample:
+            rubric_load_sample(key=rubric_sample, call=call, by=by)
+        elif rubric_source is not None:
+            rubric_copy(source=rubric_source, call=call, by=by)
+    return call

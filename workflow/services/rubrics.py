@@ -325,3 +325,36 @@ def rubric_update_settings(*, rubric: Rubric, by: Any, **values: Any) -> Rubric:
         rubric.save(update_fields=list(clean))
         audit.record(action="rubric.update", obj=rubric, by=by, role=role, diff=diff)
     return rubric
+
+
+def rubric_is_frozen(rubric: Rubric) -> bool:
+    """Whether the rubric can no longer be changed (scoring begun or the call past review);
+    for pages that offer or refuse the editor. The services check it again when writing."""
+    try:
+        _require_unfrozen(rubric)
+    except Conflict:
+        return True
+    return False
+
+
+def rubric_copy(*, source: Rubric, call: Call, by: Any) -> Rubric:
+    """Give `call` a copy of `source`: a template rubric, or the rubric of an earlier call that
+    the user's office runs (its tree and settings, not its scores)."""
+    if source.call_id is None:
+        return rubric_create_from_template(template=source, call=call, by=by)
+    role = _require_editor(by, call)
+    if source.call_id == call.pk:
+        raise Invalid(_("A call's rubric cannot be copied onto the same call."))
+    access.require_office(by, source.call)
+    with transaction.atomic():
+        return _create(
+            name=source.name,
+            source=source.source,
+            call=call,
+            specs=specs_of(source),
+            settings={name: getattr(source, name) for name in SETTINGS if name != "name"},
+            by=by,
+            role=role,
+            action="rubric.copy",
+            origin={"copied_from": source.pk, "copied_from_call": source.call_id},
+        )
