@@ -7,6 +7,7 @@ eligibility, completeness) stay in the services and are reported from there.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +39,17 @@ CONTENT_FIELDS = (
     "contact_phone",
 )
 
+# The multi-step application form (申报书分步填写): which fields each step edits. The order is the
+# order of the steps; the attachments and the confirmation follow them and have no form fields.
+STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    "overview": ("organisation", "title", "construction_mode", "functions"),
+    "plan": ("plan",),
+    "contact": ("project_lead", "contact_phone"),
+    "funding": tuple(FUNDING_PREFIX + source.value for source in FundingSource),
+    "partners": ("partners",),
+}
+FORM_STEPS = tuple(STEP_FIELDS)
+
 phone_validator = RegexValidator(
     r"^[0-9+()\- ]{5,32}$",
     _("Enter a telephone number: digits, spaces, “+”, “-” and brackets only."),
@@ -61,7 +73,11 @@ def _label(choices: type, value: str) -> Any:
 
 class ApplicationForm(PortalForm):
     """The content of an application (申报书). Only the title is needed for a draft; everything
-    else is checked when the applicant submits, so work can be saved half-done."""
+    else is checked when the applicant submits, so work can be saved half-done.
+
+    With ``steps`` the form holds only those steps' fields (STEP_FIELDS) and hands the services
+    only what it holds: content without the other fields, no partners or funding unless shown.
+    Without it the form is the whole application on one page."""
 
     organisation = forms.ModelChoiceField(
         label=_("Applying organisation"), queryset=Organisation.objects.none()
@@ -97,6 +113,7 @@ class ApplicationForm(PortalForm):
         call: Call,
         organisations: list[Organisation],
         application: Application | None = None,
+        steps: Collection[str] | None = None,
         **kwargs: Any,
     ) -> None:
         self.call = call
@@ -137,6 +154,11 @@ class ApplicationForm(PortalForm):
                 decimal_places=2,
                 widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
             )
+        if steps is not None:
+            shown = {name for step in steps for name in STEP_FIELDS[step]}
+            for name in list(self.fields):
+                if name not in shown:
+                    del self.fields[name]
 
     @staticmethod
     def initial_from(application: Application) -> dict[str, Any]:
@@ -147,7 +169,7 @@ class ApplicationForm(PortalForm):
         return initial
 
     def funding_fields(self) -> list[forms.BoundField]:
-        return [self[FUNDING_PREFIX + s.value] for s in FundingSource]
+        return [self[name] for name in STEP_FIELDS["funding"] if name in self.fields]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -163,12 +185,18 @@ class ApplicationForm(PortalForm):
         return self.cleaned_data.get("organisation") or self.own_organisation
 
     def content(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in CONTENT_FIELDS}
+        return {name: self.cleaned_data[name] for name in CONTENT_FIELDS if name in self.fields}
 
-    def partner_ids(self) -> list[int]:
+    def partner_ids(self) -> list[int] | None:
+        """None when the form does not show the partners: they stay as they are."""
+        if "partners" not in self.fields:
+            return None
         return [p.pk for p in self.cleaned_data["partners"]]
 
-    def funding(self) -> dict[str, Decimal]:
+    def funding(self) -> dict[str, Decimal] | None:
+        """None when the form does not show the funding lines: they stay as they are."""
+        if not self.funding_fields():
+            return None
         lines = {}
         for source in FundingSource:
             amount = self.cleaned_data.get(FUNDING_PREFIX + source.value)

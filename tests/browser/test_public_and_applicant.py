@@ -47,18 +47,28 @@ def test_applicant_writes_uploads_and_submits_an_application(page, login, tmp_pa
     page.get_by_role("link", name=call.title).click()
     page.get_by_role("link", name="申报该榜单").click()
 
+    # The multi-step form: each step saves its own fields and goes on.
+    def save_and_next():
+        page.locator("button[name=go][value=next]").click()
+
+    expect(page.locator('[aria-current="step"]')).to_contain_text("1")
     page.fill("[name=title]", "智能制造实训基地建设项目")
     page.select_option("[name=construction_mode]", "school_led")
     page.check("[name=functions][value=training]")
     page.check("[name=functions][value=innovation]")
+    save_and_next()
     page.fill("[name=plan]", "建设实训车间两处，年培训学员1000人次。")
+    save_and_next()
     page.fill("[name=project_lead]", "王五")
     page.fill("[name=contact_phone]", "0351-7654321")
+    save_and_next()
     page.fill("[name=funding_self_raised]", "300.00")
-    page.get_by_role("button", name="保存草稿").click()
+    save_and_next()
+    save_and_next()  # no partners
 
-    expect(page.get_by_role("heading", level=1)).to_contain_text("智能制造实训基地建设项目")
     application = Application.objects.get(call=call, organisation=organisation)
+    assert application.plan and application.contact_phone
+    expect(page).to_have_url(re.compile(rf"/applications/{application.pk}/steps/attachments/"))
     for kind in call.required_attachments:
         pdf = tmp_path / f"{kind}.pdf"
         pdf.write_bytes(pdf_bytes())
@@ -68,10 +78,33 @@ def test_applicant_writes_uploads_and_submits_an_application(page, login, tmp_pa
         expect(page.locator("#docs-heading + p + table")).to_contain_text(
             str(AttachmentKind(kind).label)
         )
-    expect(page.get_by_text("必填内容和附件已齐全，可以提交。")).to_be_visible()
+    page.locator(f"a[href='/applications/{application.pk}/confirm/']").first.click()
+    expect(page).to_have_url(re.compile(rf"/applications/{application.pk}/confirm/"))
     page.get_by_role("button", name="提交申报").click()
 
     expect(page.locator("h1 .badge")).to_have_text("已提交")
     application.refresh_from_db()
     assert application.state == ApplicationState.SUBMITTED
+    page.watched.assert_clean()
+
+
+def test_a_step_saves_itself_while_the_applicant_types(page, login):
+    call = published_call(title="智能制造产教融合实训基地（自动保存）")
+    organisation = OrganisationFactory(name="太原理工职业学院")
+    applicant = member(Role.APPLICANT, organisation)
+    application = Application.objects.create(call=call, organisation=organisation, title="草稿")
+    login(applicant)
+
+    page.goto(f"/applications/{application.pk}/steps/plan/")
+    page.fill("[name=plan]", "边写边自动保存的建设方案。")
+    expect(page.locator("#autosave-status .autosave-saved")).to_be_visible()
+    application.refresh_from_db()
+    assert application.plan == "边写边自动保存的建设方案。"
+
+    page.goto(f"/applications/{application.pk}/steps/contact/")
+    page.fill("[name=contact_phone]", "请打电话")
+    expect(page.locator("#autosave-status .autosave-error")).to_be_visible()
+    expect(page.locator("#autosave-status a[href='#id_contact_phone']")).to_be_visible()
+    application.refresh_from_db()
+    assert application.contact_phone == ""
     page.watched.assert_clean()

@@ -30,23 +30,115 @@ def upload(client, application, kind, file):
     )
 
 
+def step_url(application, step):
+    return reverse("portal:application_step", args=[application.pk, step])
+
+
 def test_create_edit_upload_submit_withdraw(applicant_client, call, organisation):
+    """Through the steps: overview (creates the draft), plan, contact, funding, partners,
+    attachments, then the confirmation page and its Submit button."""
     partner = OrganisationFactory(name="太原重工股份有限公司")
 
     response = applicant_client.get(reverse("portal:application_create", args=[call.pk]))
     assert response.status_code == 200
-    partner_choices = response.context["form"].fields["partners"].queryset
-    assert organisation not in partner_choices
-    assert partner in partner_choices
+    assert set(response.context["form"].fields) == {
+        "title",
+        "construction_mode",
+        "functions",
+    }
 
+    response = applicant_client.post(
+        reverse("portal:application_create", args=[call.pk]),
+        {
+            "title": "新能源汽车实训基地建设项目",
+            "construction_mode": "school_led",
+            "functions": ["training", "innovation"],
+            "go": "next",
+        },
+    )
+    application = Application.objects.get(call=call, organisation=organisation)
+    assert response.status_code == 302
+    assert response["Location"] == step_url(application, "plan")
+    assert application.state == ApplicationState.DRAFT
+
+    steps = [
+        ("plan", {"plan": "建设实训车间两处，年培训学员1000人次。"}, "contact"),
+        ("contact", {"project_lead": "王五", "contact_phone": "0351-7654321"}, "funding"),
+        (
+            "funding",
+            {
+                f"funding_{FundingSource.SELF_RAISED.value}": "300",
+                f"funding_{FundingSource.GOVERNMENT_INVESTMENT.value}": "120.5",
+            },
+            "partners",
+        ),
+        ("partners", {"partners": [partner.pk]}, "attachments"),
+    ]
+    for step, data, following in steps:
+        assert applicant_client.get(step_url(application, step)).status_code == 200
+        response = applicant_client.post(step_url(application, step), {**data, "go": "next"})
+        assert response.status_code == 302, step
+        assert response["Location"] == step_url(application, following)
+
+    application.refresh_from_db()
+    assert application.title == "新能源汽车实训基地建设项目"
+    assert application.plan.startswith("建设实训车间")
+    assert application.contact_phone == "0351-7654321"
+    assert list(application.partners.all()) == [partner]
+    assert {f.source: f.amount for f in application.funding.all()} == {
+        FundingSource.SELF_RAISED: Decimal("300.00"),
+        FundingSource.GOVERNMENT_INVESTMENT: Decimal("120.50"),
+    }
+
+    for kind in call.required_attachments:
+        response = applicant_client.post(
+            reverse("portal:attachment_add", args=[application.pk]),
+            {
+                "attachment-kind": kind,
+                "attachment-file": pdf_upload(f"{kind}.pdf"),
+                "from": "attachments",
+            },
+        )
+        assert response.status_code == 302
+        assert response["Location"] == step_url(application, "attachments")
+    assert application.attachments.count() == len(call.required_attachments)
+
+    detail = applicant_client.get(reverse("portal:application_detail", args=[application.pk]))
+    assert "Everything required is in place." in text(detail)
+    confirm_url = reverse("portal:application_confirm", args=[application.pk])
+    assert confirm_url in text(detail)
+
+    confirm = applicant_client.get(confirm_url)
+    assert confirm.status_code == 200
+    assert reverse("portal:application_submit", args=[application.pk]) in text(confirm)
+
+    response = applicant_client.post(
+        reverse("portal:application_submit", args=[application.pk]), follow=True
+    )
+    application.refresh_from_db()
+    assert application.state == ApplicationState.SUBMITTED
+    assert "The application is submitted to the office." in text(response)
+
+    response = applicant_client.post(
+        reverse("portal:application_withdraw", args=[application.pk]),
+        {"withdraw-reason": "单位调整申报计划"},
+        follow=True,
+    )
+    application.refresh_from_db()
+    assert application.state == ApplicationState.WITHDRAWN
+    assert "The application is withdrawn." in text(response)
+
+
+def test_whole_form_posts_are_still_accepted(applicant_client, call, organisation):
+    """A post of every field at once (the one-page form before the steps) saves them all."""
+    partner = OrganisationFactory(name="太原重工股份有限公司")
     response = applicant_client.post(
         reverse("portal:application_create", args=[call.pk]),
         application_data(partners=[partner.pk]),
     )
     application = Application.objects.get(call=call, organisation=organisation)
     assert response.status_code == 302
-    assert response["Location"] == reverse("portal:application_detail", args=[application.pk])
-    assert application.state == ApplicationState.DRAFT
+    assert response["Location"] == step_url(application, "attachments")
     assert list(application.partners.all()) == [partner]
     assert application.funding.get().amount == Decimal("300.00")
 
@@ -65,30 +157,6 @@ def test_create_edit_upload_submit_withdraw(applicant_client, call, organisation
         FundingSource.SELF_RAISED: Decimal("300.00"),
         FundingSource.GOVERNMENT_INVESTMENT: Decimal("120.50"),
     }
-
-    for kind in call.required_attachments:
-        response = upload(applicant_client, application, kind, pdf_upload(f"{kind}.pdf"))
-        assert response.status_code == 302
-    assert application.attachments.count() == len(call.required_attachments)
-
-    detail = applicant_client.get(reverse("portal:application_detail", args=[application.pk]))
-    assert "Everything required is in place." in text(detail)
-
-    response = applicant_client.post(
-        reverse("portal:application_submit", args=[application.pk]), follow=True
-    )
-    application.refresh_from_db()
-    assert application.state == ApplicationState.SUBMITTED
-    assert "The application is submitted to the office." in text(response)
-
-    response = applicant_client.post(
-        reverse("portal:application_withdraw", args=[application.pk]),
-        {"withdraw-reason": "单位调整申报计划"},
-        follow=True,
-    )
-    application.refresh_from_db()
-    assert application.state == ApplicationState.WITHDRAWN
-    assert "The application is withdrawn." in text(response)
 
 
 def test_list_shows_own_applications_only(applicant_client, draft, stranger):
@@ -262,6 +330,7 @@ def test_download_own_attachment(applicant_client, draft):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response["Cache-Control"]
     assert b"".join(response.streaming_content) == content
 

@@ -83,3 +83,41 @@ def test_upload_form_links_errors_to_the_field(applicant_client, draft):
     assert 'id="id_attachment-file_error"' in body
     assert 'aria-describedby="id_attachment-file_helptext id_attachment-file_error"' in body
     assert 'aria-invalid="true"' in body
+
+
+def test_bad_upload_from_the_attachments_step_shows_the_step_again(applicant_client, draft):
+    rows, events, files = Attachment.objects.count(), audit_count(), stored_files(draft)
+
+    response = applicant_client.post(
+        reverse("portal:attachment_add", args=[draft.pk]),
+        {
+            "attachment-kind": AttachmentKind.OTHER,
+            "attachment-file": SimpleUploadedFile("假的.pdf", b"not a pdf"),
+            "from": "attachments",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["step"] == "attachments"
+    assert "The file is not a PDF document." in text(response)
+    assert 'id="id_attachment-file_error"' in text(response)
+    assert Attachment.objects.count() == rows
+    assert audit_count() == events
+    assert stored_files(draft) == files
+
+
+def test_upload_to_a_submitted_application_from_the_step_goes_to_the_detail(
+    applicant_client, submitted
+):
+    rows = Attachment.objects.count()
+    response = applicant_client.post(
+        reverse("portal:attachment_add", args=[submitted.pk]),
+        {
+            "attachment-kind": AttachmentKind.OTHER,
+            "attachment-file": pdf_upload(),
+            "from": "attachments",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:application_detail", args=[submitted.pk])
+    assert Attachment.objects.count() == rows

@@ -127,6 +127,10 @@ def _set_funding(application: Application, funding: Mapping[str, Decimal]) -> di
     return {s: str(a) for s, a in sorted(lines.items())}
 
 
+def _amounts(lines: Mapping[str, str]) -> dict[str, Decimal]:
+    return {source: Decimal(amount) for source, amount in lines.items()}
+
+
 def application_create(
     *,
     call: Call,
@@ -194,7 +198,8 @@ def application_update(
         if funding is not None:
             old_funding = {f.source: str(f.amount) for f in application.funding.order_by("source")}
             new_funding = _set_funding(application, funding)
-            if old_funding != new_funding:
+            # By value: "300" sent again for a stored "300.00" is no change (autosave repeats).
+            if _amounts(old_funding) != _amounts(new_funding):
                 diff["funding"] = {"old": old_funding, "new": new_funding}
         if diff:
             record_edit(
