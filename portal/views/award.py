@@ -28,7 +28,7 @@ from workflow import access
 from workflow.certificates import certificate_pdf
 from workflow.choices import ApplicationState, CallRoute, Role
 from workflow.errors import DomainError, Invalid
-from workflow.models import Acceptance, Application, Award
+from workflow.models import Acceptance, Application, Award, Office
 from workflow.models.award import AcceptanceState
 from workflow.rules.acceptance import DEFAULT_PANEL_SIZE, RUBRIC
 from workflow.selectors import OFFICE_ROLES
@@ -123,10 +123,14 @@ def office_acceptance_list(request: HttpRequest) -> HttpResponse:
         .order_by("call_id", "organisation__name", "pk")
     )
     page = paginate(request, applications)
+    # The batch of certificates (a background job) is per office the user belongs to.
+    offices = Office.objects.filter(pk__in=access.office_ids(request.user, OFFICE_ROLES)).order_by(
+        "name"
+    )
     return render(
         request,
         "portal/award/office_list.html",
-        {"page": page, "applications": page.object_list},
+        {"page": page, "applications": page.object_list, "certificate_offices": offices},
     )
 
 

@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from jobs.kinds import EXPERT_EXPORT, EXPERT_IMPORT, check_expert_workbook
+from jobs.services import job_enqueue
 from workflow import access, selectors
 from workflow.choices import AvoidanceRequestState, Role
 from workflow.errors import Conflict, DomainError, NotPermitted
@@ -40,7 +42,6 @@ from workflow.services.experts import (
     expert_deactivate,
     expert_update,
     experts_export,
-    experts_import,
 )
 
 from ..forms_experts import (
@@ -189,23 +190,35 @@ def pool_set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse
 
 @pool_staff_required
 def pool_import(request: HttpRequest) -> HttpResponse:
+    """The upload is checked here (an .xlsx within the size limit, with the expert columns and
+    at least one row); the import itself runs in the background and its progress page shows
+    the report of every row."""
     posted = request.method == "POST"
     form = ExpertImportForm(request.POST if posted else None, request.FILES if posted else None)
-    result = None
     if posted and form.is_valid():
-        upload = form.cleaned_data["file"]
+        data = form.cleaned_data["file"].read()
         try:
-            result = experts_import(workbook_bytes=upload.read(), by=request.user)
+            check_expert_workbook(data)
+            job = job_enqueue(kind=EXPERT_IMPORT, by=request.user, upload=data)
         except DomainError as exc:
             add_form_errors(form, exc, "file")
         else:
-            form = ExpertImportForm()
-    return render(request, "portal/experts/import.html", {"form": form, "result": result})
+            return redirect("portal:job_detail", pk=job.pk)
+    return render(request, "portal/experts/import.html", {"form": form})
 
 
 @pool_staff_required
 @never_cache
 def pool_export(request: HttpRequest) -> HttpResponse:
+    """POST (the button the pool page shows): the workbook is made in the background and the
+    user follows its progress. GET: the workbook at once, for a small pool."""
+    if request.method == "POST":
+        try:
+            job = job_enqueue(kind=EXPERT_EXPORT, by=request.user)
+        except DomainError as exc:
+            report(request, exc)
+            return redirect("portal:expert_pool")
+        return redirect("portal:job_detail", pk=job.pk)
     data = experts_export(by=request.user)
     filename = f"专家库-{timezone.localdate():%Y%m%d}.xlsx"
     response = HttpResponse(data, content_type=XLSX)

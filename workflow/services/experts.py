@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -426,7 +426,9 @@ class ImportReport:
     warnings: list[RowProblems] = field(default_factory=list)  # rows imported, with a caveat
 
 
-def experts_import(*, workbook_bytes: bytes, by: Any) -> ImportReport:
+def experts_import(
+    *, workbook_bytes: bytes, by: Any, progress: Callable[[int, int], None] | None = None
+) -> ImportReport:
     """Import an expert sheet (.xlsx): good rows are saved, bad rows are reported, each with its
     row number and every problem found in it.
 
@@ -437,6 +439,9 @@ def experts_import(*, workbook_bytes: bytes, by: Any) -> ImportReport:
     its phone number) becomes a row error without losing the others. Rows that change nothing
     are counted as unchanged and leave no audit event, so re-importing an export is a no-op.
     A blank phone number on a matched expert keeps the stored one.
+
+    `progress(done, total)`, when given, is called as rows are checked and then written (a
+    background job shows it); it changes nothing in what is imported.
     """
     role = require_pool_manager(by)
     if len(workbook_bytes) > IMPORT_MAX_BYTES:
@@ -456,7 +461,10 @@ def experts_import(*, workbook_bytes: bytes, by: Any) -> ImportReport:
     report = ImportReport()
     plans: list[tuple[int, Resolved, Expert | None]] = []
     seen: dict[Any, int] = {}
-    for parsed in sheet.rows:
+    rows = len(sheet.rows)
+    for checked, parsed in enumerate(sheet.rows):
+        if progress is not None:
+            progress(checked, 2 * rows)  # until checked, assume every row will be written
         entry = parsed.entry
         problems = [*parsed.problems, *entry_problems(entry, today, parsed.unreadable)]
         resolved, unresolved = resolve(entry, organisations)
@@ -486,8 +494,13 @@ def experts_import(*, workbook_bytes: bytes, by: Any) -> ImportReport:
             resolved.fields["phone"] = target.phone
         plans.append((parsed.row, resolved, target))
 
+    total = rows + len(plans)
+    if progress is not None:
+        progress(rows, total)
     with transaction.atomic():
-        for row, resolved, target in plans:
+        for written, (row, resolved, target) in enumerate(plans):
+            if progress is not None:
+                progress(rows + written, total)
             context = {"via": "excel", "row": row}
             try:
                 with transaction.atomic():
@@ -509,6 +522,8 @@ def experts_import(*, workbook_bytes: bytes, by: Any) -> ImportReport:
                 continue
             outcome.append(RowOutcome(row, expert.name, expert.pk))
     report.errors.sort(key=lambda r: r.row)
+    if progress is not None:
+        progress(total, total)
     return report
 
 
