@@ -19,12 +19,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install the project with its dev tools
 
-run: $(STAMP) ## migrate the SQLite database, load demo data, serve the portal on http://127.0.0.1:8000 with the scheduler
+run: $(STAMP) ## migrate the SQLite database, load demo data, serve the portal on http://127.0.0.1:8000 with the scheduler and the job worker
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py load_demo
-	@# The reminder scheduler runs beside the server and stops with it (Ctrl-C or any exit).
+	@# The reminder scheduler and the background-job worker run beside the server and stop
+	@# with it (Ctrl-C or any exit).
 	DJANGO_DEBUG=1 $(BIN)/python manage.py run_scheduler & scheduler=$$!; \
-	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
+	DJANGO_DEBUG=1 $(BIN)/python manage.py run_jobs & jobs=$$!; \
+	trap 'kill $$scheduler $$jobs 2>/dev/null; wait $$scheduler $$jobs 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 test: $(STAMP) ## run the whole suite on the embedded defaults (SQLite, in-memory channel layer)

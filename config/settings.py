@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -89,7 +90,17 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Under ASGI every request runs its sync code in a thread of its own, so a persistent
+    # connection per thread (CONN_MAX_AGE > 0) means one PostgreSQL connection per concurrent
+    # request: 200 at once exhausted the server's 100 (benchmarks/crash.py). A bounded pool per
+    # worker process queues requests for a connection instead (Django's psycopg pool).
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _flag("DB_POOL", "1"):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "20")),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "30")),
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
