@@ -88,6 +88,7 @@ AUDIT_ACTIONS = {
     "rubric.create": _("Rubric created"),
     "rubric.load_sample": _("Sample rubric loaded"),
     "rubric.create_from_template": _("Rubric created from a template"),
+    "rubric.copy": _("Rubric copied from an earlier call"),
     "rubric.set_indicators": _("Rubric indicators set"),
     "rubric.update": _("Rubric changed"),
     # Publicity, countersign and the director's decision.
