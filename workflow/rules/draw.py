@@ -4,8 +4,12 @@ Nothing here reads the database or a clock; `manage.py draw_verify` re-runs thes
 from the recorded inputs. Randomness comes only from HMAC-SHA256(seed, ...) "lottery keys", so
 anyone with the revealed seed can recompute every key with any SHA-256 tool.
 
-- Panel mode (会议评审): experts in lottery-key order; the first that fit the rules form the
-  panel, the next ones are the ordered alternates (招标投标法 第三十七条: five or more, odd).
+- Panel mode (会议评审): experts in lottery-key order; the panel is the first one in that order
+  that fits the rules (compared member by member), the others follow as the ordered alternates
+  (招标投标法 第三十七条: five or more, odd). Taking each expert who fits, greedily, finds that
+  panel unless two caps interact (an early pick can block a later one by employer and fill a
+  region); then a depth-first search in the same order finds it, so the office is never told
+  "impossible" while a compliant panel exists.
 - Correspondence mode (通讯评审): each application gets k experts; recusal is a hard
   constraint, each expert reviews at most `load_cap` applications, loads are spread as evenly
   as possible, and among the assignments that do all this the one with the least total lottery
@@ -102,12 +106,12 @@ def draw_panel(
     candidates = [e for e in pool if e.id not in barred and _in_sector(e, rules)]
     order = sorted(candidates, key=lambda e: (lottery_key(seed, "panel", e.id), e.id))
     members: list[PoolExpert] = []
-    rest: list[PoolExpert] = []
     for expert in order:
         if len(members) < rules.panel_size and _fits(expert, members, rules):
             members.append(expert)
-        else:
-            rest.append(expert)
+    greedy = len(members)
+    if greedy < rules.panel_size:
+        members = _first_fitting_panel(order, rules) or members
     if len(members) < rules.panel_size:
         raise DrawImpossible(
             [
@@ -117,16 +121,48 @@ def draw_panel(
                     "per employer or region leave %(found)d."
                 )
                 % {
-                    "found": len(members),
+                    "found": greedy,
                     "needed": rules.panel_size,
                     "eligible": len(candidates),
                 }
             ]
         )
+    chosen = {e.id for e in members}
+    rest = [e for e in order if e.id not in chosen]
     return {
         "members": [e.id for e in members],
         "alternates": [e.id for e in rest[: rules.alternates]],
     }
+
+
+# Nodes the panel search may visit. Real pools (hundreds of experts, panels of 5 to 9, caps of
+# 1 to 3) need a few hundred; the budget only bounds a pathological pool, which is then reported
+# as impossible, as the greedy draw would have.
+SEARCH_BUDGET = 200_000
+
+
+def _first_fitting_panel(order: list[PoolExpert], rules: DrawRules) -> list[PoolExpert] | None:
+    """The first panel in lottery order that fits the caps, by depth-first search."""
+    size = rules.panel_size
+    members: list[PoolExpert] = []
+    budget = SEARCH_BUDGET
+
+    def extend(start: int) -> bool:
+        nonlocal budget
+        if len(members) == size:
+            return True
+        for i in range(start, len(order) - (size - len(members)) + 1):
+            budget -= 1
+            if budget < 0:
+                return False
+            if _fits(order[i], members, rules):
+                members.append(order[i])
+                if extend(i + 1):
+                    return True
+                members.pop()
+        return False
+
+    return list(members) if extend(0) else None
 
 
 def _cost(seed: str, application_id: int, expert_id: int) -> int:
