@@ -257,9 +257,10 @@ AXES_LOCKOUT_CALLABLE = "portal.security.lockout_response"
 AXES_VERBOSE = False
 
 # Second factor (django-otp, TOTP): required for the roles that decide (office staff and
-# directors, department approvers) and for superusers. DJANGO_REQUIRE_2FA=0 switches it off
-# for the demo (`make run`) and the test suite, whose own tests switch it on.
-REQUIRE_SECOND_FACTOR = _flag("DJANGO_REQUIRE_2FA", "1")
+# directors, department approvers) and for superusers, whenever DEBUG is off. The demo
+# (`make run`, DEBUG on) and the test suite run without it unless DJANGO_REQUIRE_2FA=1; its own
+# tests switch it on.
+REQUIRE_SECOND_FACTOR = _flag("DJANGO_REQUIRE_2FA", "0" if DEBUG else "1")
 OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "揭榜制遴选系统")
 
 # Content-Security-Policy (django-csp): nothing inline, nothing from another origin.
