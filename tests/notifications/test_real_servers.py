@@ -167,3 +167,56 @@ def test_clients_get_every_missed_notification_once_after_redis_restarts(
         for tab in tabs:
             tab.close()
         redis.stop()
+
+
+def test_decisions_over_http_commit_while_redis_is_down_and_reach_the_office_once(
+    workers, settings, backend
+):
+    """Issue 7: real decisions (applicants submitting through the portal's view, service, audit
+    and notification) are taken by both workers while Redis is dead; each commits, and the
+    office's open tab receives every notification exactly once after Redis returns."""
+    from workflow.models import AuditEvent
+
+    redis = RedisServer().start()
+    tab = None
+    try:
+        settings.CHANNEL_LAYERS = {
+            "default": {"BACKEND": backend, "CONFIG": {"hosts": [redis.url]}}
+        }
+        a, b = workers(redis.url)
+        first = complete_application()
+        call = first.call
+        applications = [first] + [complete_application(call=call) for _ in range(5)]
+        keys = {
+            app.pk: session_key(member(Role.APPLICANT, app.organisation)) for app in applications
+        }
+        staff = member(Role.OFFICE_STAFF, call.office)
+        tab = LiveClient(a.port, session_key(staff), staff.pk)
+        tab.connect()
+
+        def submit(app, worker) -> None:
+            status = post(worker.port, f"/applications/{app.pk}/submit/", keys[app.pk])
+            assert status == 302, (status, worker.log()[-3000:])
+            app.refresh_from_db()
+            assert app.state == "submitted"
+            assert AuditEvent.objects.filter(
+                action="application.submit", object_id=str(app.pk)
+            ).exists()
+
+        submit(applications[0], b)
+        assert tab.until(ids_of(staff)) == ids_of(staff) != []
+
+        redis.crash()
+        for n, app in enumerate(applications[1:]):
+            submit(app, (a, b)[n % 2])  # the decision commits although no push can be made
+        waiting = ids_of(staff)
+        assert len(waiting) > len(tab.ids)
+
+        redis.start()
+        assert tab.until(waiting, timeout=40) == waiting
+        assert tab.quiet()
+        assert tab.ids == waiting  # every notification once, in commit order
+    finally:
+        if tab is not None:
+            tab.close()
+        redis.stop()
