@@ -186,6 +186,32 @@ def take_all(shooter: Shooter, experts: list[str]) -> None:
         page.goto(f"/director/calls/{notice}/")
         shooter.shoot(page, "07-director")
 
+    with shooter.session("office_sx") as page:
+        nav(page, "办公室统计看板").click()
+        page.wait_for_url("**/office/dashboard/**")
+        shooter.shoot(page, "08-office-dashboard")
+        page.goto("/office/calls/new/")
+        shooter.shoot(page, "09-new-call")
+
+    application_steps(shooter)
+
+
+def application_steps(shooter: Shooter) -> None:
+    """Step 1 of the application form, on the first open call, for the first demo applicant
+    whose organisation has not applied to it yet (the others are sent to their application)."""
+    with shooter.session() as page:
+        page.goto("/")
+        href = page.locator("main table.list a").first.get_attribute("href")
+    call = int(re.search(r"/calls/(\d+)/", href).group(1))
+    for applicant in ("applicant_zgq", "applicant_tzgf", "applicant_dayun", "applicant_jinzhong"):
+        with shooter.session(applicant) as page:
+            page.goto(f"/calls/{call}/apply/")
+            if page.url.endswith("/apply/"):
+                page.fill("[name=title]", "现代物流产教融合实训基地建设项目")
+                shooter.shoot(page, "10-application-step")
+                return
+    shooter.problems.append("every demo applicant has applied to the first open call")
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
