@@ -7,6 +7,7 @@ tests/e2e/screenshots/<test name>.png.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import re
@@ -108,7 +109,17 @@ def _erase_audit_after(transactional_db):
 
 
 @pytest.fixture
-def page(browser, live_server, transactional_db, _erase_audit_after, request):
+def page(
+    browser,
+    live_server,
+    transactional_db,
+    _erase_audit_after,
+    request,
+    # Requested here, or pytest-django neither serializes the database at set-up nor puts the
+    # seeded rows back: after the first browser test's flush, the plaque schemes, holiday
+    # calendar and groups would be gone for the rest of the run.
+    django_db_serialized_rollback,
+):
     context = browser.new_context(
         base_url=live_server.url, viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai"
     )
@@ -117,6 +128,12 @@ def page(browser, live_server, transactional_db, _erase_audit_after, request):
     page.watched = Watched(page)
     request.node.browser_page = page
     yield page
+    # Before the flush: stop the page's scripts (notifications.js keeps retrying its socket)
+    # and give the live server a moment to finish a request it may still be serving. SQLite's
+    # shared in-memory cache refuses the flush ("table is locked") while another thread reads.
+    with contextlib.suppress(Exception):
+        page.goto("about:blank")
+        page.wait_for_timeout(200)
     context.close()
 
 
