@@ -429,8 +429,23 @@ class InboxRowSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    """An error: the translated message, and for a refused decision the rule's problems.
-    A request with bad fields gets ``{field: [messages]}`` instead."""
+    """An error: the translated message, and for a refused decision the rule's problems."""
 
     detail = serializers.CharField(read_only=True)
-    problems = serializers.ListField(child=serializers.CharField(), read_only=True, required=False)
+    # Not read-only: a read-only field is documented as always present, and `problems` comes
+    # only with a refused decision (not with 401, 404 or DRF's own 403).
+    problems = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    """A 400: bad fields give ``{field: [messages]}`` (nested for the marks of a score sheet);
+    a refused decision (Invalid) or malformed JSON gives ``{"detail", "problems"}``."""
+
+    detail = serializers.CharField(required=False)
+    problems = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    """The user's API token: send it as ``Authorization: Token <key>``."""
+
+    token = serializers.CharField(read_only=True)

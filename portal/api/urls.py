@@ -1,15 +1,14 @@
 """/api/: the OpenAPI schema, its interactive docs (vendored Swagger UI and ReDoc), and v1."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from . import views
 
 app_name = "api"
 
 v1 = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", views.TokenObtain.as_view(), name="token"),
     # Public
     path("calls/", views.PublicCallList.as_view(), name="call_list"),
     path("calls/<int:pk>/", views.PublicCallDetail.as_view(), name="call_detail"),
@@ -78,6 +77,10 @@ v1 = [
     ),
     # Everyone logged in
     path("tasks/", views.MyTasks.as_view(), name="my_tasks"),
+    # Anything else ending in a slash (an id that is not a number, an unknown endpoint; newlines
+    # included): a JSON 404. Last, so it matches only what nothing above does; without the
+    # slash, Django's APPEND_SLASH still redirects to the right endpoint.
+    re_path(r"^[\s\S]*/$", views.not_found, name="not_found"),
 ]
 
 urlpatterns = [

@@ -12,13 +12,16 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -44,6 +47,7 @@ from workflow.services import calls as call_services
 from workflow.services import scoring as scoring_services
 
 from . import serializers as s
+from .pagination import Pagination
 from .permissions import IsApplicant, IsExpert, IsOfficeMember
 
 DOMAIN_STATUS = {
@@ -71,7 +75,7 @@ def _valid(serializer_class: type[Serializer], request: Request) -> Serializer:
 
 
 ERRORS = {
-    400: s.ErrorSerializer,
+    400: s.ValidationErrorSerializer,
     401: s.ErrorSerializer,
     403: s.ErrorSerializer,
     404: s.ErrorSerializer,
@@ -79,13 +83,55 @@ ERRORS = {
 }
 
 
+def errors(*codes: int) -> dict[int, type[Serializer]]:
+    """The documented error answers of an operation, among ERRORS."""
+    return {code: ERRORS[code] for code in codes}
+
+
+# A list's page that does not exist (`?page=999`) is a 404 (DRF's PageNumberPagination).
+PUBLIC_LIST_ERRORS = errors(404)
+# A role's list: not logged in, without the role, or a page that does not exist.
+ROLE_LIST_ERRORS = errors(401, 403, 404)
+
+
+@csrf_exempt  # it changes nothing; else an unsafe method gets the CSRF failure page (HTML)
+def not_found(request: Any, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other path under /api/v1/ (an id that is not a number, an unknown endpoint): a JSON
+    404 like every other API error, not the portal's HTML page."""
+    return JsonResponse({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
+
+
+@extend_schema(
+    tags=["auth"],
+    request=AuthTokenSerializer,
+    # 429: locked out by django-axes after too many failures (portal.security.lockout_response).
+    responses={200: s.TokenSerializer, 400: s.ValidationErrorSerializer, 429: s.ErrorSerializer},
+)
+class TokenObtain(ObtainAuthToken):
+    """The user's API token for a username and password (created on first use)."""
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return super().post(request, *args, **kwargs)
+        finally:
+            # django-axes marks the request `authenticate` was given, which is DRF's wrapper;
+            # AxesMiddleware reads Django's request, so hand the mark on for its 429.
+            for name in ("axes_locked_out", "axes_credentials"):
+                if name in request.__dict__:
+                    setattr(request._request, name, request.__dict__[name])
+
+
 # Public --------------------------------------------------------------------------------------
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: s.CallSerializer(many=True), **PUBLIC_LIST_ERRORS})
+)
 @extend_schema(tags=["public"])
 class PublicCallList(generics.ListAPIView):
     """Calls that are published or later (never drafts or cancelled calls)."""
 
+    pagination_class = Pagination
     permission_classes = (AllowAny,)
     serializer_class = s.CallSerializer
 
@@ -93,6 +139,7 @@ class PublicCallList(generics.ListAPIView):
         return selectors.public_calls().order_by("-opens_at", "id")
 
 
+@extend_schema_view(get=extend_schema(responses={200: s.CallSerializer, **errors(404)}))
 @extend_schema(tags=["public"])
 class PublicCallDetail(generics.RetrieveAPIView):
     permission_classes = (AllowAny,)
@@ -102,11 +149,15 @@ class PublicCallDetail(generics.RetrieveAPIView):
         return selectors.public_calls()
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: s.PublicNoticeSerializer(many=True), **PUBLIC_LIST_ERRORS})
+)
 @extend_schema(tags=["public"])
 class PublicNoticeList(generics.ListAPIView):
     """Calls whose public notice (公示) is running, with the proposed winners: organisation
     and project title only, never scores or experts."""
 
+    pagination_class = Pagination
     permission_classes = (AllowAny,)
     serializer_class = s.PublicNoticeSerializer
 
@@ -114,10 +165,14 @@ class PublicNoticeList(generics.ListAPIView):
         return calls_in_publicity()
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: s.AwardSerializer(many=True), **PUBLIC_LIST_ERRORS})
+)
 @extend_schema(tags=["public"])
 class AwardList(generics.ListAPIView):
     """The register of plaques (授牌), newest first, revoked ones marked as such."""
 
+    pagination_class = Pagination
     permission_classes = (AllowAny,)
     serializer_class = s.AwardSerializer
 
@@ -149,6 +204,7 @@ class _ApplicantView(generics.GenericAPIView):
 class ApplicationListCreate(_ApplicantView, generics.ListAPIView):
     """The applications of the user's own organisations; POST starts a draft."""
 
+    pagination_class = Pagination
     serializer_class = s.ApplicationSerializer
 
     def get_queryset(self) -> QuerySet[Application]:
@@ -278,6 +334,7 @@ class _AttachmentView(generics.GenericAPIView):
 class AttachmentListUpload(_AttachmentView, generics.ListAPIView):
     """The PDF documents of an application; POST (multipart/form-data) uploads one."""
 
+    pagination_class = Pagination
     parser_classes = (MultiPartParser, FormParser)
 
     def get_queryset(self) -> QuerySet[Attachment]:
@@ -291,7 +348,8 @@ class AttachmentListUpload(_AttachmentView, generics.ListAPIView):
 
     @extend_schema(
         request={"multipart/form-data": s.AttachmentUploadSerializer},
-        responses={201: s.AttachmentSerializer, **ERRORS},
+        # 415: a body that is not multipart/form-data (or a form).
+        responses={201: s.AttachmentSerializer, **ERRORS, 415: s.ErrorSerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
         application = self.application()
@@ -356,10 +414,14 @@ class AttachmentDetail(_AttachmentView):
 # Expert --------------------------------------------------------------------------------------
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: s.AssignmentSerializer(many=True), **ROLE_LIST_ERRORS})
+)
 @extend_schema(tags=["expert"])
 class AssignmentList(generics.ListAPIView):
     """The user's own score sheets (评审任务); void ones are left out."""
 
+    pagination_class = Pagination
     permission_classes = (IsExpert,)
     serializer_class = s.AssignmentSerializer
 
@@ -599,10 +661,14 @@ class ScoreSheetSubmit(_OwnSheetView):
 # Office --------------------------------------------------------------------------------------
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: s.OfficeCallSerializer(many=True), **ROLE_LIST_ERRORS})
+)
 @extend_schema(tags=["office"])
 class OfficeCallList(generics.ListAPIView):
     """The calls of the user's offices, drafts included, with their counts."""
 
+    pagination_class = Pagination
     permission_classes = (IsOfficeMember,)
     serializer_class = s.OfficeCallSerializer
 
@@ -649,11 +715,13 @@ class OfficeCallStartReview(OfficeCallTransition):
 class OfficeApplicationList(generics.ListAPIView):
     """Non-draft applications to the calls of the user's offices, oldest submission first."""
 
+    pagination_class = Pagination
     permission_classes = (IsOfficeMember,)
     serializer_class = s.ApplicationSerializer
 
     def get_queryset(self) -> QuerySet[Application]:
-        state = self.request.query_params.get("state") or None
+        # Left out: every state. Given, it must be one (an empty `?state=` too is refused).
+        state = self.request.query_params.get("state")
         if state is not None and state not in ApplicationState.values:
             raise ValidationError({"state": [_("Unknown state.")]})
         return selectors.office_queue(self.request.user, state=state)
