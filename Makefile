@@ -29,8 +29,10 @@ run: $(STAMP) ## migrate the SQLite database, load demo data, serve the portal o
 	trap 'kill $$scheduler $$jobs 2>/dev/null; wait $$scheduler $$jobs 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-test: $(STAMP) ## run the whole suite on the embedded defaults (SQLite, in-memory channel layer)
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -n 2 -m "not postgres and not redis and not browser"
+test: $(STAMP) ## run the whole suite on the embedded defaults (SQLite, in-memory channel layer), then the API fuzzing
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -n 2 -m "not postgres and not redis and not browser and not fuzz"
+	@# schemathesis counts its cases across the roles, so it runs in one process.
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -p no:xdist -m fuzz tests/api/test_schemathesis.py
 
 test-browser: $(STAMP) ## the browser suite: Playwright driving Debian's Chromium (apt-get install chromium)
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -p no:xdist -m browser
@@ -38,7 +40,7 @@ test-browser: $(STAMP) ## the browser suite: Playwright driving Debian's Chromiu
 test-postgres: $(STAMP) ## run the whole suite against DATABASE_URL and REDIS_URL (see .ci/run)
 	@# Two workers, each with its own test database; the Redis tests share one server, so they
 	@# run on their own afterwards.
-	$(BIN)/python -m pytest -n 2 -m "not redis and not browser"
+	$(BIN)/python -m pytest -n 2 -m "not redis and not browser and not fuzz"
 	$(BIN)/python -m pytest -m redis
 
 lint: $(STAMP) ## ruff check and format check, manage.py check, makemigrations --check
