@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -86,8 +87,8 @@ class SessionIdleMiddleware:
 
 class SecondFactorMiddleware:
     """Sends a user who needs the second factor and has not given it in this session to the
-    TOTP page; API calls with the session get a 403 in JSON instead. Token-authenticated API
-    clients never reach this check with a user: the token endpoint asks for the code itself."""
+    TOTP page; to the API such a session is anonymous. Token-authenticated API clients never
+    reach this check with a user: the token endpoint asks them for the code itself."""
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
@@ -102,8 +103,10 @@ class SecondFactorMiddleware:
             and needs_second_factor(user)
         ):
             if request.path.startswith("/api/"):
-                message = _("Give your second factor (authenticator code) in the portal first.")
-                return JsonResponse({"detail": message}, status=403)
+                # The API sees such a session as anonymous: public endpoints answer, the others
+                # refuse with their documented 401/403.
+                request.user = AnonymousUser()
+                return self.get_response(request)
             target = reverse("two_factor")
             return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from workflow.choices import (
     ApplicationState,
@@ -443,6 +444,20 @@ class ValidationErrorSerializer(serializers.Serializer):
 
     detail = serializers.CharField(required=False)
     problems = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    """Username and password; the roles that need a second factor add their current TOTP code."""
+
+    otp_token = serializers.RegexField(
+        r"^\d{6}$",
+        required=False,
+        label=_("Six-digit code from your authenticator"),
+        help_text=_(
+            "Required for office staff, directors, department approvers and superusers when "
+            "the second factor is switched on."
+        ),
+    )
 
 
 class TokenSerializer(serializers.Serializer):

@@ -11,16 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
-from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
@@ -33,6 +35,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.forms_scoring import COMMENT_PREFIX, SCORE_PREFIX, ScoreSheetForm
+from portal.security import needs_second_factor
 from processes import engine
 from workflow import access, selectors
 from workflow.choices import ApplicationState
@@ -103,22 +106,53 @@ def not_found(request: Any, *args: Any, **kwargs: Any) -> JsonResponse:
 
 @extend_schema(
     tags=["auth"],
-    request=AuthTokenSerializer,
+    request=s.TokenRequestSerializer,
+    # 403: a role that needs the second factor has not enrolled one in the portal yet.
     # 429: locked out by django-axes after too many failures (portal.security.lockout_response).
-    responses={200: s.TokenSerializer, 400: s.ValidationErrorSerializer, 429: s.ErrorSerializer},
+    responses={
+        200: s.TokenSerializer,
+        400: s.ValidationErrorSerializer,
+        403: s.ErrorSerializer,
+        429: s.ErrorSerializer,
+    },
 )
 class TokenObtain(ObtainAuthToken):
-    """The user's API token for a username and password (created on first use)."""
+    """The user's API token for a username and password (created on first use). Office staff,
+    directors, department approvers and superusers also give their current TOTP code
+    (`otp_token`), so a token is never a way around the second factor."""
+
+    serializer_class = s.TokenRequestSerializer
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
-            return super().post(request, *args, **kwargs)
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            user = serializer.validated_data["user"]
+            refusal = second_factor_refusal(user, serializer.validated_data.get("otp_token"))
+            if refusal is not None:
+                return refusal
+            token, _created = Token.objects.get_or_create(user=user)
+            return Response({"token": token.key})
         finally:
             # django-axes marks the request `authenticate` was given, which is DRF's wrapper;
             # AxesMiddleware reads Django's request, so hand the mark on for its 429.
             for name in ("axes_locked_out", "axes_credentials"):
                 if name in request.__dict__:
                     setattr(request._request, name, request.__dict__[name])
+
+
+def second_factor_refusal(user: Any, code: str | None) -> Response | None:
+    """None when `user` may have a token; otherwise the answer that says why not."""
+    if not (settings.REQUIRE_SECOND_FACTOR and needs_second_factor(user)):
+        return None
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        detail = _("Enrol your second factor in the portal first, then ask for a token.")
+        return Response({"detail": detail}, status=status.HTTP_403_FORBIDDEN)
+    if not code or not device.verify_is_allowed()[0] or not device.verify_token(code):
+        message = _("The code is wrong or has expired. Enter the current one.")
+        return Response({"otp_token": [message]}, status=status.HTTP_400_BAD_REQUEST)
+    return None
 
 
 # Public --------------------------------------------------------------------------------------
