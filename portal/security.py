@@ -69,6 +69,12 @@ SESSION_TOUCH_SECONDS = 300
 _TOUCHED = "_touched"
 
 
+def touch_session_at_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """Logging in is activity: the session starts touched, so the next request need not save it."""
+    if request is not None and hasattr(request, "session"):
+        request.session[_TOUCHED] = int(time.time())
+
+
 class SessionIdleMiddleware:
     """Sessions expire SESSION_COOKIE_AGE seconds after the last activity (give or take
     SESSION_TOUCH_SECONDS), not after the login."""
