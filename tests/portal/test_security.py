@@ -290,3 +290,21 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_an_unverified_deciding_user_reaches_no_page_but_the_second_factor(second_factor_on):
+    """Every parameterless page of the portal (the URL configuration, walked as the navigation
+    test walks it) sends office staff who have not given their code to the TOTP page."""
+    from tests.portal.test_navigation import parameterless_pages
+
+    client = logged_in(member(Role.OFFICE_STAFF, OfficeFactory()))
+    open_pages = {"two_factor", "login", "logout", "set_language"}
+    checked = 0
+    for name, path in parameterless_pages().items():
+        if name in open_pages:
+            continue
+        response = client.get(path)
+        assert response.status_code == 302, (name, response.status_code)
+        assert response["Location"].startswith(reverse("two_factor")), name
+        checked += 1
+    assert checked > 30
