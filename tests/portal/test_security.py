@@ -194,7 +194,7 @@ def token_request(user, **extra):
 def test_a_token_for_a_deciding_role_needs_the_current_code(second_factor_on):
     staff = member(Role.OFFICE_STAFF, OfficeFactory())
     not_enrolled = token_request(staff)
-    assert not_enrolled.status_code == 403 and "Enrol" in not_enrolled.json()["detail"]
+    assert not_enrolled.status_code == 403 and "登记第二重身份验证" in not_enrolled.json()["detail"]
     device = TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
     assert token_request(staff).status_code == 400
     assert token_request(staff, otp_token="000000").status_code == 400
