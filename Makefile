@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test test-browser test-postgres lint format messages messages-check clean
+.PHONY: help install run test test-browser test-postgres lint format messages messages-check clean crush crash
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -42,6 +42,12 @@ test-postgres: $(STAMP) ## run the whole suite against DATABASE_URL and REDIS_UR
 	@# run on their own afterwards.
 	$(BIN)/python -m pytest -n 2 -m "not redis and not browser and not fuzz"
 	$(BIN)/python -m pytest -m redis
+
+crush: $(STAMP) ## deadline-crush benchmark: 300 applicant sessions against uvicorn (2 workers) and PostgreSQL (~5 min)
+	$(BIN)/python benchmarks/crush.py
+
+crash: $(STAMP) ## crash benchmark: kill -9 the ASGI server mid-burst of 200 submissions, then check nothing was lost
+	$(BIN)/python benchmarks/crash.py 200
 
 lint: $(STAMP) ## ruff check and format check, manage.py check, makemigrations --check
 	$(BIN)/ruff check .

@@ -25,32 +25,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-0123456789")
-MEDIA = tempfile.mkdtemp(prefix="jiebang-crash-media-")
-os.environ["MEDIA_ROOT"] = MEDIA
+import _servers  # benchmarks/ is on sys.path when a script in it runs
 
-import django  # noqa: E402
+MEDIA = _servers.bootstrap("jiebang-crash-media-")
 
-django.setup()
-
-from django.db import connection, connections  # noqa: E402
-
-from tests.notifications.servers import database_url, free_port, wait_for_port  # noqa: E402
+from django.db import connections  # noqa: E402
 
 
 def build_world(n: int) -> list[tuple[int, str]]:
@@ -76,48 +61,9 @@ def build_world(n: int) -> list[tuple[int, str]]:
     return world
 
 
-class Server:
+class Server(_servers.Server):
     def __init__(self, workers: int) -> None:
-        self.port = free_port()
-        self.workers = workers
-        self.process: subprocess.Popen | None = None
-        self.log = Path(MEDIA) / "uvicorn.log"
-
-    def start(self) -> Server:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "DJANGO_DEBUG": "0",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "LOG_LEVEL": "WARNING",
-        }
-        args = [sys.executable, "-m", "uvicorn", "config.asgi:application"]
-        args += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
-        args += ["--no-access-log", "--log-level", "warning"]
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                args,
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: kill -9 reaches every worker
-            )
-        wait_for_port(self.port, 60, self.process)
-        return self
-
-    def kill9(self) -> None:
-        assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        super().__init__(workers, MEDIA)
 
     def request(self, method: str, path: str, token: str, timeout: float = 60) -> int:
         request = urllib.request.Request(
@@ -213,11 +159,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--kill-after", type=int, default=0)
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("crash.py needs PostgreSQL: set DATABASE_URL=postgres://...")
-    old_name = connection.settings_dict["NAME"]
-    connection.settings_dict["TEST"]["NAME"] = "test_jiebang_crash"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    with _servers.throwaway_database("test_jiebang_crash"):
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     server = Server(args.workers)
     try:
         t0 = time.perf_counter()
@@ -230,9 +176,6 @@ def main() -> None:
             print(f"{name} {value}")
     finally:
         server.stop()
-        for conn in connections.all():
-            conn.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -283,10 +283,21 @@ def attachment_remove(*, attachment: Attachment, by: Any) -> None:
         transaction.on_commit(lambda: storage.delete(stored))
 
 
+def _lock_for_submission(application: Application) -> Application:
+    """lock(), with the call and the organisation the submission rules read joined into the
+    locking SELECT (only the application row is locked): two round trips fewer under the
+    lock, on the busiest decision of a deadline day (benchmarks/crush.py)."""
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call", "organisation")
+        .get(pk=application.pk)
+    )
+
+
 def application_submit(*, application: Application, by: Any) -> Application:
     role = access.require_applicant(by, application)
     with transaction.atomic():
-        application = lock(application)
+        application = _lock_for_submission(application)
         call = application.call
         correcting = application.state == ApplicationState.RETURNED
         allowed = (CallState.PUBLISHED, CallState.CLOSED) if correcting else (CallState.PUBLISHED,)
@@ -301,18 +312,22 @@ def application_submit(*, application: Application, by: Any) -> Application:
         )
         if problems:
             raise Invalid(_("The application cannot be submitted yet."), problems)
+        # Read who is told before the transition: from its audit event on, this transaction
+        # holds the audit chain's head lock, which every other decision waits for.
+        applicants = recipients.applicants_of(application.organisation_id)
+        office_staff = recipients.office_staff_of(call.office_id)
         application.submitted_at = now
         apply_transition(application, "submit", by=by, role=role, update_fields=("submitted_at",))
         notify(
             Kind.APPLICATION_RESUBMITTED if correcting else Kind.APPLICATION_SUBMITTED,
-            recipients.applicants_of(application.organisation_id),
+            applicants,
             application,
         )
         notify(
             Kind.OFFICE_APPLICATION_RESUBMITTED
             if correcting
             else Kind.OFFICE_APPLICATION_SUBMITTED,
-            recipients.office_staff_of(call.office_id),
+            office_staff,
             application,
         )
     return application
