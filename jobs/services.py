@@ -88,7 +88,10 @@ def job_claim() -> Job | None:
     with transaction.atomic():
         queued = Job.objects.filter(state=JobState.QUEUED).order_by("created_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
-            queued = queued.select_for_update(skip_locked=True)
+            # of=("self",): lock the job row only. With the owner joined in, FOR UPDATE also
+            # locked the owner's user row, so a second worker skipped every job of that owner
+            # and found "nothing queued" (a flaky test of two workers caught it).
+            queued = queued.select_for_update(skip_locked=True, of=("self",))
         job = queued.select_related("owner").first()
         if job is None:
             return None
